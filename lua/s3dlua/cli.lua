@@ -1,0 +1,508 @@
+-- s3dlua.cli: the storage commands (ls stat get put rm cp). main(arg) runs in
+-- every runtime thread; data-moving commands split their objects between the
+-- threads by index, and thread 1 draws the progress bar for all of them.
+local s3d = require "s3dlua"
+local util = require "s3dlua.util"
+local progress = require "s3dlua.progress"
+local cjson = require "cjson"
+
+local M = {}
+local THREAD, NTHREADS = s3d.thread.id, s3d.thread.count
+local CHUNK = 4 * 1024 * 1024
+
+local function eprintf(fmt, ...)
+  io.stderr:write(string.format(fmt, ...))
+end
+
+-- Errors of the command line itself: exit status 2.
+local UsageError = {}
+local function usage_error(msg) error(setmetatable({ msg = msg }, UsageError), 0) end
+
+local help = {
+  ls = [[
+usage: s3dlua ls URI [-r] [--pattern GLOB] [--regex RE] [--json]
+Lists the objects under URI (a prefix; a directory on file://). Directories or
+common prefixes show as PRE unless -r lists everything below them.
+  -r, --recursive    list every object under the prefix
+  --pattern GLOB     keep objects whose name (last path part) matches GLOB
+  --regex RE         keep objects whose key below URI matches the POSIX regex RE
+  --json             one JSON object per line: uri, key, size, mtime, is_prefix
+example: s3dlua ls -r file:///data/train/ --pattern '*.tfrecord']],
+  stat = [[
+usage: s3dlua stat URI [--json]
+Prints the size, modification time and type (and ETag where the store has one).
+example: s3dlua stat file:///data/train/shard-0001.tfrecord]],
+  get = [[
+usage: s3dlua get URI [-o FILE|-] [--offset N --length N] [-q]
+       s3dlua get -r URI -o DIR [-j N] [-q]
+Reads an object to FILE (written atomically) or to standard output (-, the
+default). --offset/--length read a byte range (sizes like 4KiB are accepted).
+-r downloads every object under the prefix URI into DIR.
+example: s3dlua get file:///data/a.bin --offset 1MiB --length 4KiB -o part.bin]],
+  put = [[
+usage: s3dlua put FILE URI [-q]
+Writes the local FILE as the object URI (URI ending in / appends FILE's name).
+example: s3dlua put model.bin file:///backup/models/]],
+  rm = [[
+usage: s3dlua rm URI [-r] [-j N]
+Deletes the object URI; -r deletes every object under the prefix URI (and on
+file:// the emptied directories).
+example: s3dlua rm -r file:///tmp/bench-run-7/]],
+  cp = [[
+usage: s3dlua cp SRC DST [-r] [-j N] [-q]
+Copies between any two stores (plain paths are local files). A DST ending in /
+receives SRC's name. -r copies every object under the prefix SRC to the prefix
+DST keeping relative names. -j N objects in flight in total (default 16); the
+objects are shared among --threads OS threads (default: all cores). A progress
+bar with bytes/s and ETA is drawn on stderr when it is a terminal, unless -q.
+example: s3dlua cp -r -j 32 file:///data/train/ direct:///mnt/nvme/train/]],
+}
+
+-- Parses args by spec: flags = {["-r"]="recursive", ...}, values = {["-o"]="output", ...}.
+local function parse(args, flags, values)
+  local opts, pos = {}, {}
+  local i = 1
+  while i <= #args do
+    local a = args[i]
+    local name, inline = a:match("^(%-%-[%w-]+)=(.*)$")
+    if name then a = name end
+    if a == "--help" or a == "-h" then
+      opts.help = true
+    elseif a == "-q" or a == "--quiet" then
+      opts.quiet = true
+    elseif flags[a] then
+      opts[flags[a]] = true
+    elseif values[a] then
+      local v = inline
+      if not v then
+        i = i + 1
+        v = args[i]
+        if v == nil then usage_error(a .. " needs a value") end
+      end
+      opts[values[a]] = v
+    elseif a ~= "-" and a:sub(1, 1) == "-" then
+      usage_error("unknown option " .. a)
+    else
+      pos[#pos + 1] = a
+    end
+    i = i + 1
+  end
+  return opts, pos
+end
+
+local function fail(cmd, err)
+  error({ cli = true, msg = cmd .. " " .. tostring(err) }, 0)
+end
+
+local function open_uri(cmd, uri)
+  local st, key = s3d.open_uri(s3d.to_uri(uri))
+  if not st then fail(cmd, key) end
+  return st, key
+end
+
+local function json(t)
+  return (cjson.encode(t):gsub("\\/", "/"))
+end
+
+local function iso_time(t)
+  if not t then return "-" end
+  return os.date("!%Y-%m-%dT%H:%M:%SZ", math.floor(t))
+end
+
+local function basename(path) return path:match("([^/]*)/?$") end
+
+-- A directory on file-like stores is a prefix: add the slash the user left out.
+local function as_prefix(st, key)
+  if key == "" or key:sub(-1) == "/" then return key end
+  local info = st:stat(key)
+  if info and info.is_dir then return key .. "/" end
+  return key
+end
+
+---------------------------------------------------------------- progress bar
+local Progress = {}
+Progress.__index = Progress
+
+local function new_progress(quiet)
+  local p = setmetatable({ start = s3d.now(), drawn = false }, Progress)
+  p.enabled = THREAD == 1 and not quiet and util.isatty(2)
+  return p
+end
+
+function Progress:draw(final)
+  local tb, tobj, db, dobj = progress.get()
+  local secs = (s3d.now() - self.start) / 1e9
+  if not final and secs < 0.5 then return end
+  local rate = secs > 0 and db / secs or 0
+  local pct = tb > 0 and db / tb or 0
+  local eta = rate > 0 and (tb - db) / rate or 0
+  local width = 24
+  local fill = math.floor(pct * width + 0.5)
+  io.stderr:write(string.format("\r[%s%s] %3d%%  %s / %s  %s/s  %d/%d objects  ETA %ds \27[K",
+    string.rep("#", fill), string.rep(".", width - fill), math.floor(pct * 100),
+    s3d.fmt_size(db), s3d.fmt_size(tb), s3d.fmt_size(rate), dobj, tobj, math.ceil(eta)))
+  self.drawn = true
+end
+
+function Progress:run(is_done)
+  if not self.enabled then return end
+  self.task = s3d.spawn(function()
+    while not is_done() do
+      s3d.sleep(0.2)
+      if not is_done() then self:draw(false) end
+    end
+  end)
+end
+
+function Progress:finish()
+  if self.drawn then
+    self:draw(true)
+    io.stderr:write("\n")
+  end
+end
+
+---------------------------------------------------------------- copying
+-- Copies one object; returns bytes or nil, err. Small objects take one read
+-- and one put; large ones stream in CHUNK pieces through a writer, so memory
+-- stays bounded and nothing is visible at dst until the commit.
+local function copy_object(src, skey, dst, dkey, buf)
+  local r, err = src:reader(skey)
+  if not r then return nil, err end
+  local size = r:size()
+  if size <= CHUNK then
+    local n
+    n, err = r:read(buf, CHUNK)
+    r:close()
+    if not n then return nil, err end
+    n, err = dst:put(dkey, buf)
+    if not n then return nil, err end
+    progress.add(3, n)
+    return n
+  end
+  local w
+  w, err = dst:writer(dkey)
+  if not w then r:close() return nil, err end
+  local total = 0
+  while true do
+    local n
+    n, err = r:read(buf, CHUNK)
+    if not n then break end
+    if n == 0 then break end
+    n, err = w:write(buf)
+    if not n then break end
+    total = total + n
+    progress.add(3, n)
+  end
+  r:close()
+  if err then w:close() return nil, err end
+  local n
+  n, err = w:commit()
+  if not n then return nil, err end
+  return total
+end
+
+-- Runs fn(item) over items with `jobs` tasks in flight; returns failures.
+local function parallel(items, jobs, fn)
+  local next_i, failures = 0, 0
+  local tasks = {}
+  for w = 1, math.max(1, math.min(jobs, #items)) do
+    tasks[w] = s3d.spawn(function()
+      while true do
+        next_i = next_i + 1
+        local item = items[next_i]
+        if not item then return end
+        if not fn(item) then failures = failures + 1 end
+      end
+    end)
+  end
+  s3d.wait(tasks)
+  return failures
+end
+
+local function per_thread_jobs(j)
+  return math.max(1, math.ceil(j / NTHREADS))
+end
+
+-- Copies a list of {src=, skey=, dst=, dkey=, size=} jobs (this thread's share).
+local function copy_all(cmd, items, opts)
+  local my = {}
+  local bytes = 0
+  for i, it in ipairs(items) do
+    if (i - 1) % NTHREADS == THREAD - 1 then
+      my[#my + 1] = it
+      bytes = bytes + (it.size or 0)
+    end
+  end
+  progress.add(1, bytes)
+  progress.add(2, #my)
+  local bar = new_progress(opts.quiet)
+  local finished = false
+  bar:run(function() return finished end)
+  local jobs = per_thread_jobs(tonumber(opts.jobs) or 16)
+  local bufs = {}
+  local failures = parallel(my, jobs, function(it)
+    local co = coroutine.running()
+    local buf = bufs[co]
+    if not buf then buf = s3d.buffer(CHUNK); bufs[co] = buf end
+    local t0 = s3d.now()
+    local n, err = copy_object(it.src, it.skey, it.dst, it.dkey, buf)
+    if not n then
+      eprintf("s3dlua: %s %s -> %s: %s\n", cmd, it.src:uri(it.skey), it.dst:uri(it.dkey),
+        tostring(err and err.message or err))
+      return false
+    end
+    progress.add(4, 1)
+    util.log(1, string.format("%s %s -> %s: %d bytes in %.3f ms", cmd, it.src:uri(it.skey),
+      it.dst:uri(it.dkey), n, (s3d.now() - t0) / 1e6))
+    return true
+  end)
+  finished = true
+  if bar.task then bar.task:join() end
+  bar:finish()
+  return failures == 0 and 0 or 1
+end
+
+local function dst_key_for(dkey, name)
+  if dkey == "" or dkey:sub(-1) == "/" then return dkey .. name end
+  return dkey
+end
+
+-- Builds the copy list for SRC -> DST (single object or -r).
+local function plan_copy(cmd, src_uri, dst_uri, recursive)
+  local src, skey = open_uri(cmd, src_uri)
+  local dst, dkey = open_uri(cmd, dst_uri)
+  local items = {}
+  if recursive then
+    local prefix = as_prefix(src, skey)
+    if dkey ~= "" and dkey:sub(-1) ~= "/" then dkey = dkey .. "/" end
+    local entries, err = src:ls(prefix, { recursive = true })
+    if not entries then fail(cmd, err) end
+    for _, e in ipairs(entries) do
+      if not e.is_prefix then
+        items[#items + 1] = { src = src, skey = e.key, dst = dst,
+          dkey = dkey .. e.key:sub(#prefix + 1), size = e.size }
+      end
+    end
+    if #items == 0 and THREAD == 1 then
+      eprintf("s3dlua: %s %s: no objects under this prefix\n", cmd, src:uri(prefix))
+    end
+    return items
+  end
+  local info, err = src:stat(skey)
+  if not info then fail(cmd, err) end
+  if info.is_dir then fail(cmd, src:uri(skey) .. ": is a directory (use -r)") end
+  items[1] = { src = src, skey = skey, dst = dst, dkey = dst_key_for(dkey, basename(skey)),
+    size = info.size }
+  return items
+end
+
+---------------------------------------------------------------- commands
+local commands = {}
+
+function commands.ls(args)
+  local opts, pos = parse(args, { ["-r"] = "recursive", ["--recursive"] = "recursive",
+    ["--json"] = "json" }, { ["--pattern"] = "pattern", ["--regex"] = "regex" })
+  if opts.help then return "help" end
+  if #pos ~= 1 then usage_error("ls needs one URI") end
+  local st, key = open_uri("ls", pos[1])
+  local prefix = as_prefix(st, key)
+  local re
+  if opts.regex then
+    local msg
+    re, msg = util.regex(opts.regex)
+    if not re then usage_error(msg) end
+  end
+  local entries, err = st:ls(prefix, { recursive = opts.recursive })
+  if not entries then fail("ls", err) end
+  if #entries == 0 and key ~= "" then
+    -- an object store has empty prefixes; a path that does not exist is an error
+    local _, serr, code = st:stat(prefix:gsub("/$", ""))
+    if code == "not_found" then fail("ls", serr) end
+  end
+  local out = {}
+  for _, e in ipairs(entries) do
+    local rel = e.key:sub(#prefix + 1)
+    local keep = true
+    if opts.pattern and not util.glob(opts.pattern, basename(e.key)) then keep = false end
+    if re and not re:match(e.key:sub(#prefix + 1)) then keep = false end
+    if keep then
+      local uri = st:uri(e.key)
+      if opts.json then
+        out[#out + 1] = json({ uri = uri, key = rel, size = e.size,
+          mtime = e.is_prefix and nil or iso_time(e.mtime), is_prefix = e.is_prefix or false })
+      elseif e.is_prefix then
+        out[#out + 1] = string.format("%20s  %14s  %s", "", "PRE", uri)
+      else
+        out[#out + 1] = string.format("%20s  %14d  %s", iso_time(e.mtime), e.size, uri)
+      end
+    end
+  end
+  if #out > 0 then io.stdout:write(table.concat(out, "\n"), "\n") end
+  return 0
+end
+
+function commands.stat(args)
+  local opts, pos = parse(args, { ["--json"] = "json" }, {})
+  if opts.help then return "help" end
+  if #pos ~= 1 then usage_error("stat needs one URI") end
+  local st, key = open_uri("stat", pos[1])
+  local info, err = st:stat(key)
+  if not info then fail("stat", err) end
+  local uri = st:uri(key)
+  local kind = info.is_dir and "directory" or "object"
+  if opts.json then
+    print(json({ uri = uri, size = info.size, mtime = iso_time(info.mtime),
+      type = kind, etag = info.etag }))
+  else
+    print("uri:   " .. uri)
+    print("size:  " .. string.format("%d", info.size) .. " (" .. s3d.fmt_size(info.size) .. ")")
+    print("mtime: " .. iso_time(info.mtime))
+    print("type:  " .. kind)
+    if info.etag then print("etag:  " .. info.etag) end
+  end
+  return 0
+end
+
+local function write_stdout(st, key, opts)
+  local r, err = st:reader(key)
+  if not r then fail("get", err) end
+  local buf = s3d.buffer(CHUNK)
+  local remaining = opts.length and s3d.size(opts.length) or math.huge
+  local off = opts.offset and s3d.size(opts.offset) or 0
+  if opts.offset and off >= r:size() and r:size() > 0 then
+    r:close()
+    fail("get", st:uri(key) .. ": range starts past the end (" .. r:size() .. " bytes)")
+  end
+  while remaining > 0 do
+    local n
+    n, err = r:read(buf, math.min(CHUNK, remaining))
+    if not n then r:close() fail("get", err) end
+    if n == 0 then break end
+    io.stdout:write(buf:tostring())
+    remaining = remaining - n
+  end
+  r:close()
+  io.stdout:flush()
+end
+
+function commands.get(args)
+  local opts, pos = parse(args, { ["-r"] = "recursive", ["--recursive"] = "recursive" },
+    { ["-o"] = "output", ["--output"] = "output", ["--offset"] = "offset",
+      ["--length"] = "length", ["-j"] = "jobs", ["--jobs"] = "jobs" })
+  if opts.help then return "help" end
+  if #pos ~= 1 then usage_error("get needs one URI") end
+  if opts.recursive then
+    local dir = opts.output or "."
+    if dir == "-" then usage_error("get -r needs a directory (-o DIR)") end
+    return copy_all("get", plan_copy("get", pos[1], dir:gsub("/?$", "/"), true), opts)
+  end
+  local st, key = open_uri("get", pos[1])
+  if THREAD ~= 1 then return 0 end
+  local out = opts.output or "-"
+  if out == "-" then
+    if opts.offset then
+      -- reader reads sequentially from 0; a range uses one ranged get.
+      local buf, err = st:get(key, { offset = opts.offset, length = opts.length })
+      if not buf then fail("get", err) end
+      io.stdout:write(buf:tostring())
+      return 0
+    end
+    write_stdout(st, key, opts)
+    return 0
+  end
+  local dst, dkey = open_uri("get", out)
+  if opts.offset or opts.length then
+    local buf, err = st:get(key, { offset = opts.offset or 0, length = opts.length })
+    if not buf then fail("get", err) end
+    local ok
+    ok, err = dst:put(dkey, buf)
+    if not ok then fail("get", err) end
+    return 0
+  end
+  return copy_all("get", plan_copy("get", pos[1], out, false), opts)
+end
+
+function commands.put(args)
+  local opts, pos = parse(args, {}, { ["-j"] = "jobs", ["--jobs"] = "jobs" })
+  if opts.help then return "help" end
+  if #pos ~= 2 then usage_error("put needs FILE and URI") end
+  if pos[2]:match("^[%a][%w+.-]*://") == nil then
+    usage_error("put FILE URI: the destination must be a URI (" .. pos[2] .. ")")
+  end
+  return copy_all("put", plan_copy("put", pos[1], pos[2], false), opts)
+end
+
+function commands.cp(args)
+  local opts, pos = parse(args, { ["-r"] = "recursive", ["--recursive"] = "recursive" },
+    { ["-j"] = "jobs", ["--jobs"] = "jobs" })
+  if opts.help then return "help" end
+  if #pos ~= 2 then usage_error("cp needs SRC and DST") end
+  if opts.jobs and (not tonumber(opts.jobs) or tonumber(opts.jobs) < 1) then
+    usage_error("-j needs a positive number")
+  end
+  return copy_all("cp", plan_copy("cp", pos[1], pos[2], opts.recursive), opts)
+end
+
+function commands.rm(args)
+  local opts, pos = parse(args, { ["-r"] = "recursive", ["--recursive"] = "recursive" },
+    { ["-j"] = "jobs", ["--jobs"] = "jobs" })
+  if opts.help then return "help" end
+  if #pos ~= 1 then usage_error("rm needs one URI") end
+  local st, key = open_uri("rm", pos[1])
+  if not opts.recursive then
+    local info = st:stat(key)
+    if info and info.is_dir then fail("rm", st:uri(key) .. ": is a directory (use -r)") end
+    local ok, err = st:delete(key)
+    if not ok then fail("rm", err) end
+    return 0
+  end
+  local prefix = as_prefix(st, key)
+  local entries, err = st:ls(prefix, { recursive = true })
+  if not entries then fail("rm", err) end
+  local keys = {}
+  for _, e in ipairs(entries) do
+    if not e.is_prefix then keys[#keys + 1] = e.key end
+  end
+  local failures = parallel(keys, tonumber(opts.jobs) or 32, function(k)
+    local ok, derr = st:delete(k)
+    if not ok then eprintf("s3dlua: rm %s\n", tostring(derr)) end
+    return ok
+  end)
+  if failures == 0 and (st:scheme() == "file" or st:scheme() == "direct") and
+      prefix:sub(-1) == "/" then
+    local ok, derr, code = st:delete(prefix)
+    if not ok and code ~= "not_found" then fail("rm", derr) end
+  end
+  return failures == 0 and 0 or 1
+end
+
+-- main(arg): arg[0] is the command name. Returns the exit status.
+function M.main(arg)
+  local name = arg[0]
+  local cmd = commands[name]
+  if not cmd then
+    eprintf("s3dlua: unknown command '%s' (try s3dlua --help)\n", tostring(name))
+    return 2
+  end
+  local args = {}
+  for i = 1, #arg do args[i] = arg[i] end
+  local ok, res = pcall(cmd, args)
+  if ok then
+    if res == "help" then
+      print(help[name])
+      return 0
+    end
+    return res or 0
+  end
+  if getmetatable(res) == UsageError then
+    eprintf("s3dlua: %s: %s\n%s\n", name, res.msg, help[name])
+    return 2
+  end
+  if type(res) == "table" and res.cli then
+    if THREAD == 1 then eprintf("s3dlua: %s\n", res.msg) end
+    return 1
+  end
+  error(res, 0)
+end
+
+return M

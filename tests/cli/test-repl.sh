@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# test-repl.sh: `s3dlua repl` on piped input (no prompts, lua.c-style printing and errors). TAP.
+# Usage: S3DLUA=./s3dlua tests/cli/test-repl.sh
+set -u
+S3DLUA=${S3DLUA:-./s3dlua}
+command -v "$S3DLUA" >/dev/null || { echo "Bail out! $S3DLUA not found"; exit 1; }
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+n=0
+failed=0
+
+# repl INPUT: runs the REPL on INPUT; sets out, err (trailing newlines stripped) and rc.
+repl() {
+    printf '%s' "$1" | HOME="$tmp" "$S3DLUA" repl >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    out=$(cat "$tmp/out")
+    err=$(cat "$tmp/err")
+}
+
+# check WHAT EXPECTED ACTUAL: passes when both are equal.
+check() {
+    n=$((n + 1))
+    if [ "$2" = "$3" ]; then
+        echo "ok $n - $1"
+    else
+        echo "not ok $n - $1"
+        printf '#   expected: %q\n#   got:      %q\n' "$2" "$3"
+        failed=$((failed + 1))
+    fi
+}
+
+# check_has WHAT NEEDLE HAYSTACK: passes when HAYSTACK contains NEEDLE.
+check_has() {
+    case "$3" in
+    *"$2"*) check "$1" "$2" "$2" ;;
+    *) check "$1" "...$2..." "$3" ;;
+    esac
+}
+
+repl $'1 + 2\n"a", nil, 3\n'
+check "bare expression prints its values, tab-separated" $'3\na\tnil\t3' "$out"
+check "bare expression: nothing on stderr, status 0" "0:" "$rc:$err"
+
+repl $'x = 20\n=x + 1\n= x -- a comment\n'
+check "=expr prints its value" $'21\n20' "$out"
+
+repl $'local y = 5\nz = 6\n'
+check "statements run silently" "" "$out$err"
+
+repl $'for i = 1, 3 do\n  print(i)\nend\n'
+check "multi-line for loop" $'1\n2\n3' "$out"
+
+repl $'x = 1 +\n 2\n=x\ns = [[a\nb]]\n=s\n'
+check "unfinished statements read more lines" $'3\na\nb' "$out"
+
+repl $'error("boom")\nprint("after")\n'
+check "runtime error: the REPL goes on" "after" "$out"
+check_has "runtime error: message on stderr" "stdin:1: boom" "$err"
+check_has "runtime error: traceback on stderr" "stack traceback:" "$err"
+check "runtime error: EOF still exits 0" 0 "$rc"
+
+repl $'x = = 1\n=1\n'
+check_has "syntax error on stderr" "stdin:1: unexpected symbol near '='" "$err"
+check "syntax error: the REPL goes on" "1" "$out"
+
+repl $'=type(s3d)\n'
+check "s3d is a table" "table" "$out"
+
+repl "=#'$(head -c 10000 /dev/zero | tr '\0' x)'"
+check "a 10000-byte line without a final newline" "10000" "$out"
+
+repl $'for i = 1, 2 do\n'
+check_has "EOF inside a statement reports it" "'end' expected near '<eof>'" "$err"
+
+repl $'print("bye")\nos.exit(3)\nprint("not reached")\n'
+check "os.exit() sets the exit status" "bye:3" "$out:$rc"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
