@@ -442,27 +442,44 @@ static int stream_submit(lua_State *L, stream_ud *u, s3d_req *req)
     return submit(L, req);
 }
 
+/* Shared by read and read_at: args from `first` are [buf] [n]. */
+static int stream_read(lua_State *L, stream_ud *u, s3d_req *req, int first)
+{
+    int bi = first;
+    req->own_buf = 1;
+    if (luaL_testudata(L, first, "s3dlua.buffer")) {
+        req->buf = buffer_check(L, first);
+        req->own_buf = 0;
+        bi++;
+        req->length = req->buf->cap;
+    }
+    if (!lua_isnoneornil(L, bi)) req->length = sched_check_size(L, bi);
+    if (!req->own_buf && req->length > req->buf->cap &&
+        s3d_buf_reserve(req->buf, (size_t)req->length))
+        return luaL_error(L, "out of memory");
+    alloc_own_buf(L, req);
+    return stream_submit(L, u, req);
+}
+
 /* stream:read([n]) -> buffer, nil at the end | nil, err, code
  * stream:read(buf [, n]) -> bytes read into buf, 0 at the end */
 static int l_stream_read(lua_State *L)
 {
     stream_ud *u = check_stream(L, 1);
     if (u->writing) return luaL_error(L, "stream was opened for writing");
+    return stream_read(L, u, stream_req(L, u, OP_READ), 2);
+}
+
+/* stream:read_at(offset, [buf], [n]): like read, at an absolute offset (pread). */
+static int l_stream_read_at(lua_State *L)
+{
+    stream_ud *u = check_stream(L, 1);
+    if (u->writing) return luaL_error(L, "stream was opened for writing");
+    uint64_t off = sched_check_size(L, 2);
     s3d_req *req = stream_req(L, u, OP_READ);
-    int bi = 2;
-    req->own_buf = 1;
-    if (luaL_testudata(L, 2, "s3dlua.buffer")) {
-        req->buf = buffer_check(L, 2);
-        req->own_buf = 0;
-        bi = 3;
-        req->length = req->buf->cap;
-    }
-    if (!lua_isnoneornil(L, bi)) req->length = sched_check_size(L, bi);
-    if (req->own_buf == 0 && req->length > req->buf->cap &&
-        s3d_buf_reserve(req->buf, (size_t)req->length))
-        return luaL_error(L, "out of memory");
-    alloc_own_buf(L, req);
-    return stream_submit(L, u, req);
+    req->ranged = 1;
+    req->offset = off;
+    return stream_read(L, u, req, 3);
 }
 
 /* stream:write(string | buffer) -> bytes | nil, err, code */
@@ -575,7 +592,8 @@ int luaopen_s3dlua_store(lua_State *L)
         {NULL, NULL},
     };
     static const luaL_Reg stream_methods[] = {
-        {"read", l_stream_read},   {"write", l_stream_write}, {"commit", l_stream_commit},
+        {"read", l_stream_read},   {"read_at", l_stream_read_at},
+        {"write", l_stream_write}, {"commit", l_stream_commit},
         {"close", l_stream_close}, {"size", l_stream_size},   {NULL, NULL},
     };
     luaL_newmetatable(L, STORE_MT);

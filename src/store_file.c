@@ -469,7 +469,7 @@ static void do_read(s3d_req *req)
     if (n < 0) return s3d_req_fail_errno(req, errno, "read");
     req->t_first = uv_hrtime();
     req->nbytes = (uint64_t)n;
-    s->pos = off + (uint64_t)n;
+    if (!req->ranged) s->pos = off + (uint64_t)n; /* read_at is a pread: no seek */
 }
 
 static void do_open_write(s3d_req *req, const char *path, int direct)

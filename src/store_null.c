@@ -73,7 +73,7 @@ static void run(s3d_req *req)
         fill(req->buf->data, want, off);
         req->buf->len = want;
         req->nbytes = want;
-        s->pos = off + want;
+        if (!req->ranged) s->pos = off + want;
         return;
     }
     case OP_COMMIT:
