@@ -1,5 +1,5 @@
 # s3dlua build. `make` builds ./s3dlua; `make demo`, `make test`, `make asan`,
-# `make test-asan`, `make bench`, `make format`. V=1 shows full commands.
+# `make test-asan`, `make test-valgrind`, `make bench`, `make format`. V=1 shows full commands.
 CC      ?= cc
 O       ?= obj
 BIN     ?= s3dlua
@@ -80,6 +80,10 @@ test: deps
 	@$(MAKE) --no-print-directory all ctests
 	@S3DLUA=./$(BIN) O=$(O) tests/run.sh
 
+test-valgrind: deps
+	@$(MAKE) --no-print-directory all ctests
+	@VALGRIND=1 S3DLUA=./$(BIN) O=$(O) tests/run.sh
+
 asan:
 	@$(MAKE) --no-print-directory O=obj-asan BIN=s3dlua-asan \
 	  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
@@ -98,5 +102,5 @@ format:
 clean:
 	rm -rf obj obj-asan $(BIN) s3dlua-asan
 
-.PHONY: all deps demo test asan test-asan bench benches ctests format clean
+.PHONY: all deps demo test test-valgrind asan test-asan bench benches ctests format clean
 -include $(OBJ:.o=.d)

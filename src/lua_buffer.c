@@ -105,8 +105,8 @@ static int l_repr(lua_State *L)
 int luaopen_s3dlua_buffer(lua_State *L)
 {
     static const luaL_Reg methods[] = {
-        {"len", l_len},     {"cap", l_cap}, {"tostring", l_tostring},
-        {"ptr", l_ptr},     {"clear", l_clear}, {NULL, NULL},
+        {"len", l_len}, {"cap", l_cap},     {"tostring", l_tostring},
+        {"ptr", l_ptr}, {"clear", l_clear}, {NULL, NULL},
     };
     luaL_newmetatable(L, BUFFER_MT);
     lua_newtable(L);

@@ -5,14 +5,15 @@
  * push_result() turns the finished request into Lua values in both cases.
  * Expected failures return nil, err, code (err is an s3dlua.error with .code,
  * .message, .uri); wrong arguments raise. */
+#include "log.h"
 #include "store.h"
 #include <lauxlib.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define STORE_MT "s3dlua.store"
+#define STORE_MT  "s3dlua.store"
 #define STREAM_MT "s3dlua.stream"
-#define ERROR_MT "s3dlua.error"
+#define ERROR_MT  "s3dlua.error"
 
 typedef struct store_ud {
     s3d_store *st;
@@ -122,12 +123,37 @@ static void unpin_args(lua_State *L, s3d_req *req)
     req->npins = 0;
 }
 
+static const char *const op_names[] = {
+    [OP_GET] = "GET",
+    [OP_PUT] = "PUT",
+    [OP_STAT] = "HEAD",
+    [OP_LIST] = "LIST",
+    [OP_DELETE] = "DELETE",
+    [OP_OPEN_READ] = "OPEN_READ",
+    [OP_READ] = "READ",
+    [OP_OPEN_WRITE] = "OPEN_WRITE",
+    [OP_WRITE] = "WRITE",
+    [OP_COMMIT] = "COMMIT",
+    [OP_ABORT] = "ABORT",
+    [OP_MKBUCKET] = "CREATE_CONTAINER",
+    [OP_RMBUCKET] = "DELETE_CONTAINER",
+};
+
+static void log_req(const s3d_req *req)
+{
+    s3d_log(2, "%s %s%.*s: %s%s%llu bytes in %.3f ms", op_names[req->op], req->store->uri,
+            (int)req->keylen, req->key ? req->key : "", req->code ? req->detail : "",
+            req->code ? ", " : "", (unsigned long long)req->nbytes,
+            (double)(req->t_end - req->t_start) / 1e6);
+}
+
 static int push_result(lua_State *L, void *op)
 {
     s3d_req *req = op;
     rt *r = rt_self;
     int n = 1;
     if (req->busy) *req->busy = 0;
+    if (s3d_log_level >= 2) log_req(req);
     if (req->code) {
         n = push_req_error(L, req);
         if (req->stream && req->op == OP_OPEN_WRITE) req->store->ops->stream_free(req->stream);
@@ -162,7 +188,9 @@ static int push_result(lua_State *L, void *op)
         break;
     case OP_PUT:
     case OP_WRITE:
-    case OP_COMMIT: lua_pushnumber(L, (lua_Number)req->nbytes); break;
+    case OP_COMMIT:
+        lua_pushnumber(L, (lua_Number)req->nbytes);
+        break;
     case OP_STAT:
         lua_createtable(L, 0, 4);
         lua_pushnumber(L, (lua_Number)req->st.size);
@@ -206,7 +234,9 @@ static int push_result(lua_State *L, void *op)
         }
         break;
     }
-    default: lua_pushboolean(L, 1); break;
+    default:
+        lua_pushboolean(L, 1);
+        break;
     }
     unpin_args(L, req);
     store_req_put(r, req);
@@ -371,7 +401,8 @@ static int l_delete_bucket(lua_State *L)
 static int l_reader(lua_State *L)
 {
     s3d_store *st = check_store(L, 1);
-    if (!(st->ops->caps & STORE_CAN_STREAM)) return luaL_error(L, "%s:// cannot stream", st->scheme);
+    if (!(st->ops->caps & STORE_CAN_STREAM))
+        return luaL_error(L, "%s:// cannot stream", st->scheme);
     s3d_req *req = new_req(L, st, OP_OPEN_READ);
     get_key(L, 2, req);
     return submit(L, req);
@@ -382,7 +413,8 @@ static int l_reader(lua_State *L)
 static int l_writer(lua_State *L)
 {
     s3d_store *st = check_store(L, 1);
-    if (!(st->ops->caps & STORE_CAN_STREAM)) return luaL_error(L, "%s:// cannot stream", st->scheme);
+    if (!(st->ops->caps & STORE_CAN_STREAM))
+        return luaL_error(L, "%s:// cannot stream", st->scheme);
     s3d_req *req = new_req(L, st, OP_OPEN_WRITE);
     get_key(L, 2, req);
     return submit(L, req);
@@ -549,8 +581,8 @@ static int l_open(lua_State *L)
     luaL_getmetatable(L, STORE_MT);
     lua_setmetatable(L, -2);
     if (lua_istable(L, 2)) {
-        static const char *const modes[] = {"auto", "normal", "sequential", "random", "dontneed",
-                                            NULL};
+        static const char *const modes[] = {"auto",   "normal",   "sequential",
+                                            "random", "dontneed", NULL};
         lua_getfield(L, 2, "fadvise");
         if (!lua_isnil(L, -1)) st->fadvise = luaL_checkoption(L, -1, NULL, modes);
         lua_pop(L, 1);
@@ -592,9 +624,13 @@ int luaopen_s3dlua_store(lua_State *L)
         {NULL, NULL},
     };
     static const luaL_Reg stream_methods[] = {
-        {"read", l_stream_read},   {"read_at", l_stream_read_at},
-        {"write", l_stream_write}, {"commit", l_stream_commit},
-        {"close", l_stream_close}, {"size", l_stream_size},   {NULL, NULL},
+        {"read", l_stream_read},
+        {"read_at", l_stream_read_at},
+        {"write", l_stream_write},
+        {"commit", l_stream_commit},
+        {"close", l_stream_close},
+        {"size", l_stream_size},
+        {NULL, NULL},
     };
     luaL_newmetatable(L, STORE_MT);
     lua_newtable(L);

@@ -118,8 +118,12 @@ static int run_jobs(enum mode mode, const char *target, int argc, char **argv, i
     job *jobs = calloc((size_t)threads, sizeof *jobs);
     if (!jobs) return 1;
     for (int i = 0; i < threads; i++)
-        jobs[i] = (job){.mode = mode, .target = target, .argc = argc, .argv = argv,
-                        .thread_id = i + 1, .thread_count = threads};
+        jobs[i] = (job){.mode = mode,
+                        .target = target,
+                        .argc = argc,
+                        .argv = argv,
+                        .thread_id = i + 1,
+                        .thread_count = threads};
     for (int i = 1; i < threads; i++) {
         if (pthread_create(&jobs[i].tid, NULL, thread_main, &jobs[i])) {
             fprintf(stderr, "s3dlua: cannot start thread %d\n", i + 1);
@@ -164,27 +168,26 @@ static int run_repl(void)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: s3dlua [-v|-vv] [--threads N] COMMAND [ARGS...]\n"
-            "\n"
-            "  run SCRIPT [ARGS...]   run a Lua workload script (sees `arg`)\n"
-            "  -e 'CODE'              run Lua code\n"
-            "  repl                   interactive Lua prompt (s3d is preloaded)\n"
-            "  ls URI                 list objects (-r, --pattern GLOB, --regex RE, --json)\n"
-            "  stat URI               size, mtime, etag (--json)\n"
-            "  get URI                read an object (-o FILE|-, --offset N --length N, -r)\n"
-            "  put FILE URI           write an object\n"
-            "  rm URI                 delete an object (-r for a prefix)\n"
-            "  cp SRC DST             copy between any schemes (-r, -j N, -q)\n"
-            "\n"
-            "Global options:\n"
-            "  -v, -vv                log to stderr (info, debug)\n"
-            "  -t, --threads N        OS threads, each with its own loop and Lua state\n"
-            "                         (run: 1; cp, put, get -r: all cores)\n"
-            "  --version              print the version\n"
-            "  -h, --help             this help; `s3dlua CMD --help` for one command\n"
-            "\n"
-            "URIs: file:///path/, direct:///path/ (O_DIRECT), null://\n");
+    fprintf(f, "usage: s3dlua [-v|-vv] [--threads N] COMMAND [ARGS...]\n"
+               "\n"
+               "  run SCRIPT [ARGS...]   run a Lua workload script (sees `arg`)\n"
+               "  -e 'CODE'              run Lua code\n"
+               "  repl                   interactive Lua prompt (s3d is preloaded)\n"
+               "  ls URI                 list objects (-r, --pattern GLOB, --regex RE, --json)\n"
+               "  stat URI               size, mtime, etag (--json)\n"
+               "  get URI                read an object (-o FILE|-, --offset N --length N, -r)\n"
+               "  put FILE URI           write an object\n"
+               "  rm URI                 delete an object (-r for a prefix)\n"
+               "  cp SRC DST             copy between any schemes (-r, -j N, -q)\n"
+               "\n"
+               "Global options:\n"
+               "  -v, -vv                log to stderr (info, debug)\n"
+               "  -t, --threads N        OS threads, each with its own loop and Lua state\n"
+               "                         (run: 1; cp, put, get -r: all cores)\n"
+               "  --version              print the version\n"
+               "  -h, --help             this help; `s3dlua CMD --help` for one command\n"
+               "\n"
+               "URIs: file:///path/, direct:///path/ (O_DIRECT), null://\n");
 }
 
 static int default_threads(const char *cmd, int argc, char **argv)

@@ -19,18 +19,18 @@ typedef struct deferred {
 typedef struct rt {
     uv_loop_t loop;
     lua_State *L;
-    int thread_id;    /* 1-based */
+    int thread_id; /* 1-based */
     int thread_count;
-    int in_loop;      /* >0 while a blocking call runs uv_run */
+    int in_loop;          /* >0 while a blocking call runs uv_run */
     struct task *current; /* task whose coroutine is running, NULL at top level */
     int live_tasks;
     int failed_tasks;
-    uv_idle_t idle;   /* drains the deferred queue */
+    uv_idle_t idle; /* drains the deferred queue */
     deferred *dq_head, *dq_tail;
     struct s3d_req *free_reqs; /* request pool: no allocation per operation */
-    struct s3d_req *staging; /* built but not yet submitted: reused if building raised */
-    int nreqs;        /* requests ever allocated: each owns a slot range in the pin table */
-    int pin_ref;      /* registry table anchoring the Lua arguments of requests in flight */
+    struct s3d_req *staging;   /* built but not yet submitted: reused if building raised */
+    int nreqs;   /* requests ever allocated: each owns a slot range in the pin table */
+    int pin_ref; /* registry table anchoring the Lua arguments of requests in flight */
     int exit_status;
 } rt;
 

@@ -178,7 +178,8 @@ static int l_task_join(lua_State *L)
 {
     task *t = check_task(L, 1);
     if (t->state == TASK_DONE || t->state == TASK_FAILED) return push_task_results(L, t);
-    if (sched_in_task(L) && rt_self->current == t) return luaL_error(L, "a task cannot join itself");
+    if (sched_in_task(L) && rt_self->current == t)
+        return luaL_error(L, "a task cannot join itself");
     sched_wait local, *w = sched_in_task(L) ? &rt_self->current->self_wait : &local;
     memset(w, 0, sizeof *w);
     w->next = t->joiners;
@@ -263,6 +264,7 @@ static int l_sleep(lua_State *L)
             uv_timer_init(&r->loop, t->timer);
         }
         t->timer->data = w;
+        uv_update_time(&r->loop); /* the cached loop time may be stale: sleep from now */
         uv_timer_start(t->timer, sleep_timer_cb, ms, 0);
         return sched_suspend(L, w, push_nothing, NULL);
     }
@@ -273,6 +275,7 @@ static int l_sleep(lua_State *L)
     if (!timer) return luaL_error(L, "out of memory");
     uv_timer_init(&r->loop, timer);
     timer->data = &w;
+    uv_update_time(&r->loop);
     uv_timer_start(timer, sleep_timer_cb, ms, 0);
     const char *why;
     int rc = rt_block_until(r, &w.done, &why);

@@ -16,9 +16,9 @@ typedef int (*push_results_fn)(lua_State *L, void *op);
  * returns the pushed results directly. Either way the Lua caller sees the
  * values push() pushes. */
 typedef struct sched_wait {
-    deferred later;      /* used when the wake-up must wait for the next loop turn */
+    deferred later;          /* used when the wake-up must wait for the next loop turn */
     struct sched_wait *next; /* in a joined task's list of waiters */
-    task *task;          /* NULL when blocking */
+    task *task;              /* NULL when blocking */
     volatile int done;
     push_results_fn push;
     void *op;

@@ -33,20 +33,31 @@ const char *s3d_code_name(int code)
 int s3d_code_from_errno(int e)
 {
     switch (e) {
-    case ENOENT: return S3D_NOT_FOUND;
+    case ENOENT:
+        return S3D_NOT_FOUND;
     case EACCES:
     case EPERM:
-    case EROFS: return S3D_PERMISSION;
-    case EEXIST: return S3D_EXISTS;
-    case EISDIR: return S3D_IS_DIR;
-    case ENOTDIR: return S3D_NOT_DIR;
+    case EROFS:
+        return S3D_PERMISSION;
+    case EEXIST:
+        return S3D_EXISTS;
+    case EISDIR:
+        return S3D_IS_DIR;
+    case ENOTDIR:
+        return S3D_NOT_DIR;
     case ENOSPC:
-    case EDQUOT: return S3D_NO_SPACE;
-    case ENOTEMPTY: return S3D_NOT_EMPTY;
-    case ENOMEM: return S3D_NOMEM;
-    case EINVAL: return S3D_INVALID;
-    case ETIMEDOUT: return S3D_TIMEOUT;
-    default: return S3D_IO;
+    case EDQUOT:
+        return S3D_NO_SPACE;
+    case ENOTEMPTY:
+        return S3D_NOT_EMPTY;
+    case ENOMEM:
+        return S3D_NOMEM;
+    case EINVAL:
+        return S3D_INVALID;
+    case ETIMEDOUT:
+        return S3D_TIMEOUT;
+    default:
+        return S3D_IO;
     }
 }
 
@@ -65,8 +76,8 @@ void s3d_req_fail_errno(s3d_req *req, int err, const char *what)
     if (code == S3D_NOT_FOUND)
         s3d_req_fail(req, code, "not found");
     else if (code == S3D_PERMISSION)
-        s3d_req_fail(req, code, "permission denied (%s%s%s)", what ? what : "",
-                     what ? ": " : "", strerror(err));
+        s3d_req_fail(req, code, "permission denied (%s%s%s)", what ? what : "", what ? ": " : "",
+                     strerror(err));
     else
         s3d_req_fail(req, code, "%s%s%s", what ? what : "", what ? ": " : "", strerror(err));
 }
@@ -178,8 +189,7 @@ s3d_store *store_open(const char *uri, char *err, size_t errlen)
 {
     const char *sep = strstr(uri, "://");
     if (!sep || sep == uri) {
-        snprintf(err, errlen, "%s: not a URI (expected scheme://..., e.g. file:///tmp/data/)",
-                 uri);
+        snprintf(err, errlen, "%s: not a URI (expected scheme://..., e.g. file:///tmp/data/)", uri);
         return NULL;
     }
     size_t slen = (size_t)(sep - uri);
@@ -190,8 +200,8 @@ s3d_store *store_open(const char *uri, char *err, size_t errlen)
             strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
             strncat(known, schemes[i]->scheme, sizeof known - strlen(known) - 1);
         }
-        snprintf(err, errlen, "%s: unknown scheme '%.*s' (this build knows: %s)", uri,
-                 (int)slen, uri, known);
+        snprintf(err, errlen, "%s: unknown scheme '%.*s' (this build knows: %s)", uri, (int)slen,
+                 uri, known);
         return NULL;
     }
     const char *rest = sep + 3, *path = rest;

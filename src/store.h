@@ -93,26 +93,26 @@ struct s3d_req {
     size_t keylen;
     uint64_t offset, length; /* range for GET/READ; length 0 = to the end */
     int ranged;
-    int discard;             /* GET: count the bytes, keep none */
-    s3d_buf *buf;            /* GET/READ: destination; PUT/WRITE: unused */
-    const char *src;         /* PUT/WRITE: source bytes */
+    int discard;     /* GET: count the bytes, keep none */
+    s3d_buf *buf;    /* GET/READ: destination; PUT/WRITE: unused */
+    const char *src; /* PUT/WRITE: source bytes */
     size_t srclen;
-    s3d_stream *stream;      /* READ/WRITE/COMMIT/ABORT, and the result of OPEN_* */
-    int recursive;           /* LIST */
-    const char *token;       /* LIST: continuation */
-    s3d_list list;           /* LIST result */
-    s3d_stat st;             /* STAT result; GET and OPEN_READ fill size too */
-    uint64_t nbytes;         /* bytes moved */
-    int code;                /* enum s3d_code */
-    char detail[200];        /* what went wrong, for the error message */
+    s3d_stream *stream; /* READ/WRITE/COMMIT/ABORT, and the result of OPEN_* */
+    int recursive;      /* LIST */
+    const char *token;  /* LIST: continuation */
+    s3d_list list;      /* LIST result */
+    s3d_stat st;        /* STAT result; GET and OPEN_READ fill size too */
+    uint64_t nbytes;    /* bytes moved */
+    int code;           /* enum s3d_code */
+    char detail[200];   /* what went wrong, for the error message */
     uint64_t t_start, t_first, t_end;
     void (*done)(s3d_req *req);
-    sched_wait wait;         /* used by the Lua binding */
-    int own_buf;             /* binding: 1 when the result buffer is the request's own */
-    int *busy;               /* binding: cleared when the request completes */
-    int pin_id;              /* binding: slots pin_id*4+1..4 of the pin table */
+    sched_wait wait; /* used by the Lua binding */
+    int own_buf;     /* binding: 1 when the result buffer is the request's own */
+    int *busy;       /* binding: cleared when the request completes */
+    int pin_id;      /* binding: slots pin_id*4+1..4 of the pin table */
     int npins;
-    void *bounce;            /* aligned scratch kept with the pooled request */
+    void *bounce; /* aligned scratch kept with the pooled request */
     size_t bounce_cap;
     s3d_req *next_free;
 };
@@ -127,8 +127,8 @@ void store_req_put(rt *r, s3d_req *req);
 void store_req_pool_free(rt *r);
 
 /* Capability flags. */
-#define STORE_CAN_RANGE 1u
-#define STORE_CAN_STREAM 2u
+#define STORE_CAN_RANGE   1u
+#define STORE_CAN_STREAM  2u
 #define STORE_HAS_BUCKETS 4u
 
 typedef struct store_ops {
@@ -145,7 +145,7 @@ typedef struct store_ops {
 
 struct s3d_store {
     const store_ops *ops;
-    char *uri;    /* canonical URI of the store's root, '/'-terminated for prefixes */
+    char *uri; /* canonical URI of the store's root, '/'-terminated for prefixes */
     char *scheme;
     char *bucket; /* authority part; empty for file:// */
     char *prefix; /* path inside the bucket/file system, with its trailing '/' */

@@ -18,20 +18,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define ALIGN 4096u
-#define CHUNK (1u << 20) /* discard reads and direct staging go through 1 MiB */
+#define ALIGN               4096u
+#define CHUNK               (1u << 20) /* discard reads and direct staging go through 1 MiB */
 #define AUTO_SEQUENTIAL_MIN (64ull << 20)
-#define TMP_MARK ".s3dlua-tmp."
+#define TMP_MARK            ".s3dlua-tmp."
 
 struct s3d_stream {
     int fd;
     int direct;
     int writing;
-    uint64_t size;   /* reading: file size; writing: bytes written */
+    uint64_t size; /* reading: file size; writing: bytes written */
     uint64_t pos;
-    char *final;     /* writing: where commit renames the temp file to */
+    char *final; /* writing: where commit renames the temp file to */
     char *tmp;
-    char *stage;     /* direct writing: aligned staging buffer of CHUNK bytes */
+    char *stage; /* direct writing: aligned staging buffer of CHUNK bytes */
     size_t staged;
 };
 
@@ -74,12 +74,17 @@ static void apply_fadvise(int fd, int mode, uint64_t size)
 {
     int adv;
     switch (mode) {
-    case FADV_SEQUENTIAL: adv = POSIX_FADV_SEQUENTIAL; break;
-    case FADV_RANDOM: adv = POSIX_FADV_RANDOM; break;
+    case FADV_SEQUENTIAL:
+        adv = POSIX_FADV_SEQUENTIAL;
+        break;
+    case FADV_RANDOM:
+        adv = POSIX_FADV_RANDOM;
+        break;
     case FADV_AUTO:
         adv = size >= AUTO_SEQUENTIAL_MIN ? POSIX_FADV_SEQUENTIAL : POSIX_FADV_RANDOM;
         break;
-    default: return; /* normal; dontneed acts after the transfer */
+    default:
+        return; /* normal; dontneed acts after the transfer */
     }
     (void)posix_fadvise(fd, 0, 0, adv);
 }
@@ -315,8 +320,8 @@ static void do_stat(s3d_req *req, const char *path)
 
 /* Collects entries of dir (path relative to the store prefix = rel) whose
  * names start with namepart; recursive descends into every matching dir. */
-static int walk(s3d_req *req, char *path, size_t plen, char *rel, size_t rlen,
-                const char *namepart, size_t nlen)
+static int walk(s3d_req *req, char *path, size_t plen, char *rel, size_t rlen, const char *namepart,
+                size_t nlen)
 {
     DIR *d = opendir(path[0] ? path : ".");
     if (!d) {
@@ -557,27 +562,38 @@ static void file_work(uv_work_t *w)
     int direct = is_direct(req->store);
     char path[PATH_MAX];
     switch (req->op) {
-    case OP_READ: return do_read(req);
+    case OP_READ:
+        return do_read(req);
     case OP_WRITE:
         if (stream_append(req, req->stream, req->src, req->srclen))
             return s3d_req_fail_errno(req, errno, "write");
         req->nbytes = req->srclen;
         return;
-    case OP_COMMIT: return do_commit(req);
-    case OP_ABORT: return stream_close(req->stream, 0);
-    default: break;
+    case OP_COMMIT:
+        return do_commit(req);
+    case OP_ABORT:
+        return stream_close(req->stream, 0);
+    default:
+        break;
     }
     if (build_path(req, path)) return;
     switch (req->op) {
-    case OP_GET: return do_get(req, path, direct);
-    case OP_PUT: return do_put(req, path, direct);
-    case OP_STAT: return do_stat(req, path);
-    case OP_LIST: return do_list(req, path);
-    case OP_DELETE: return do_delete(req, path);
-    case OP_OPEN_READ: return do_open_read(req, path, direct);
-    case OP_OPEN_WRITE: return do_open_write(req, path, direct);
-    default: s3d_req_fail(req, S3D_UNSUPPORTED, "operation not supported by %s://",
-                          req->store->scheme);
+    case OP_GET:
+        return do_get(req, path, direct);
+    case OP_PUT:
+        return do_put(req, path, direct);
+    case OP_STAT:
+        return do_stat(req, path);
+    case OP_LIST:
+        return do_list(req, path);
+    case OP_DELETE:
+        return do_delete(req, path);
+    case OP_OPEN_READ:
+        return do_open_read(req, path, direct);
+    case OP_OPEN_WRITE:
+        return do_open_write(req, path, direct);
+    default:
+        s3d_req_fail(req, S3D_UNSUPPORTED, "operation not supported by %s://", req->store->scheme);
     }
 }
 

@@ -48,12 +48,17 @@ static void run(s3d_req *req)
         return;
     }
     case OP_PUT:
-    case OP_WRITE: req->nbytes = req->srclen; return;
-    case OP_STAT: req->st.size = size; return;
+    case OP_WRITE:
+        req->nbytes = req->srclen;
+        return;
+    case OP_STAT:
+        req->st.size = size;
+        return;
     case OP_LIST:
     case OP_DELETE:
     case OP_MKBUCKET:
-    case OP_RMBUCKET: return;
+    case OP_RMBUCKET:
+        return;
     case OP_OPEN_READ:
     case OP_OPEN_WRITE:
         req->stream = calloc(1, sizeof *req->stream);
@@ -77,7 +82,9 @@ static void run(s3d_req *req)
         return;
     }
     case OP_COMMIT:
-    case OP_ABORT: free(req->stream); return;
+    case OP_ABORT:
+        free(req->stream);
+        return;
     }
 }
 

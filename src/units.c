@@ -27,11 +27,24 @@ int units_parse_size(const char *s, uint64_t *out)
         const char *suffix;
         double mult;
     } units[] = {
-        {"", 1},          {"b", 1},           {"k", 1e3},        {"kb", 1e3},
-        {"m", 1e6},       {"mb", 1e6},        {"g", 1e9},        {"gb", 1e9},
-        {"t", 1e12},      {"tb", 1e12},       {"ki", 1024.0},    {"kib", 1024.0},
-        {"mi", 1048576.0}, {"mib", 1048576.0}, {"gi", 1073741824.0}, {"gib", 1073741824.0},
-        {"ti", 1099511627776.0}, {"tib", 1099511627776.0},
+        {"", 1},
+        {"b", 1},
+        {"k", 1e3},
+        {"kb", 1e3},
+        {"m", 1e6},
+        {"mb", 1e6},
+        {"g", 1e9},
+        {"gb", 1e9},
+        {"t", 1e12},
+        {"tb", 1e12},
+        {"ki", 1024.0},
+        {"kib", 1024.0},
+        {"mi", 1048576.0},
+        {"mib", 1048576.0},
+        {"gi", 1073741824.0},
+        {"gib", 1073741824.0},
+        {"ti", 1099511627776.0},
+        {"tib", 1099511627776.0},
     };
     double v;
     const char *rest;
@@ -55,7 +68,7 @@ int units_parse_duration(const char *s, uint64_t *out_ns)
         const char *suffix;
         double mult;
     } units[] = {
-        {"", 1e9}, {"s", 1e9}, {"ns", 1}, {"us", 1e3}, {"µs", 1e3},
+        {"", 1e9},   {"s", 1e9},  {"ns", 1},     {"us", 1e3},   {"µs", 1e3},
         {"ms", 1e6}, {"m", 60e9}, {"min", 60e9}, {"h", 3600e9},
     };
     double v;

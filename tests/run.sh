@@ -6,12 +6,21 @@
 cd "$(dirname "$0")/.." || exit 1
 S3DLUA=${S3DLUA:-./s3dlua}
 O=${O:-obj}
+# VALGRIND=1: every program (C tests and the binary) runs under tests/valgrind.sh.
+WRAP=()
+if [ "${VALGRIND:-}" = 1 ]; then
+    WRAP=("$PWD/tests/valgrind.sh")
+    wrapper=$(mktemp)
+    printf '#!/bin/sh\nexec %s %s "$@"\n' "$PWD/tests/valgrind.sh" "$(readlink -f "$S3DLUA")" >"$wrapper"
+    chmod +x "$wrapper"
+    S3DLUA=$wrapper
+fi
 export S3DLUA
 export S3DLUA_ABS
 S3DLUA_ABS=$(readlink -f "$S3DLUA")
 pass=0 fail=0
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log" ${wrapper:+"$wrapper"}' EXIT
 
 run_one() {
     local name=$1
@@ -38,7 +47,7 @@ filter=${1:-}
 for t in "$O"/tests/test_*; do
     [ -x "$t" ] || continue
     case "$t" in *"$filter"*) ;; *) continue ;; esac
-    run_one "c/$(basename "$t")" "$t"
+    run_one "c/$(basename "$t")" "${WRAP[@]}" "$t"
 done
 for t in tests/lua/test-*.lua; do
     case "$t" in *"$filter"*) ;; *) continue ;; esac

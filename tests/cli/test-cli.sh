@@ -204,6 +204,10 @@ s -v cp src/a.txt "$U/logged/a.txt"
 has "-v logs each copy" "info: cp $U/src/a.txt -> $U/logged/a.txt: 11 bytes" "$err"
 s cp src/a.txt "$U/logged/b.txt"
 is "without -v nothing is logged" "" "$err"
+s -vv stat "$U/src/a.txt"
+has "-vv logs every store operation with its time" "debug: HEAD $U/src/a.txt: 0 bytes in" "$err"
+s -vv get "$U/src/none"
+has "-vv logs failed operations with the reason" "$U/src/none: not found" "$err"
 
 # --- threads: each runs the script; named stats merge into thread 1 for done()
 cat >threads.lua <<'LUA'
