@@ -157,33 +157,26 @@ static int push_result(lua_State *L, void *op)
     if (req->code) {
         n = push_req_error(L, req);
         if (req->stream && req->op == OP_OPEN_WRITE) req->store->ops->stream_free(req->stream);
-        if (req->buf && req->own_buf == 1) {
-            s3d_buf_free(req->buf);
-            free(req->buf);
-        }
+        if (req->own_buf) s3d_buf_free(&req->own);
         unpin_args(L, req); /* last: pushing may run the GC, which must not free req->key */
         store_req_put(r, req);
         return n;
     }
     switch (req->op) {
     case OP_GET:
-        if (req->discard || req->own_buf == 0) {
+        if (req->discard || req->own_buf == 0)
             lua_pushnumber(L, (lua_Number)req->nbytes);
-        } else {
-            buffer_push_take(L, req->buf);
-            free(req->buf);
-        }
+        else
+            buffer_push_take(L, &req->own);
         break;
     case OP_READ:
         if (req->own_buf == 0) {
             lua_pushnumber(L, (lua_Number)req->nbytes);
         } else if (req->nbytes == 0) {
-            s3d_buf_free(req->buf);
-            free(req->buf);
+            s3d_buf_free(&req->own);
             lua_pushnil(L);
         } else {
-            buffer_push_take(L, req->buf);
-            free(req->buf);
+            buffer_push_take(L, &req->own);
         }
         break;
     case OP_PUT:
@@ -316,13 +309,10 @@ static void read_opts(lua_State *L, int idx, s3d_req *req)
     lua_pop(L, 1); /* the buffer stays anchored by the options table */
 }
 
-static int alloc_own_buf(lua_State *L, s3d_req *req)
+static void use_own_buf(s3d_req *req)
 {
-    if (req->own_buf == 1 && !req->discard) {
-        req->buf = calloc(1, sizeof *req->buf);
-        if (!req->buf) return luaL_error(L, "out of memory");
-    }
-    return 0;
+    if (req->own_buf && !req->discard) req->buf = &req->own;
+    if (req->discard) req->own_buf = 0;
 }
 
 /* store:get(key [, {offset=, length=, into=buf, discard=true}])
@@ -335,7 +325,7 @@ static int l_get(lua_State *L)
     read_opts(L, 3, req);
     if (req->ranged && !(st->ops->caps & STORE_CAN_RANGE))
         return luaL_error(L, "%s:// cannot read ranges", st->scheme);
-    alloc_own_buf(L, req);
+    use_own_buf(req);
     return submit(L, req);
 }
 
@@ -489,7 +479,7 @@ static int stream_read(lua_State *L, stream_ud *u, s3d_req *req, int first)
     if (!req->own_buf && req->length > req->buf->cap &&
         s3d_buf_reserve(req->buf, (size_t)req->length))
         return luaL_error(L, "out of memory");
-    alloc_own_buf(L, req);
+    use_own_buf(req);
     return stream_submit(L, u, req);
 }
 

@@ -204,6 +204,9 @@ static int default_threads(const char *cmd, int argc, char **argv)
 int main(int argc, char **argv)
 {
     int threads = 0, i = 1;
+    /* File I/O runs on libuv's pool (4 threads by default): that would cap the
+     * operations really in flight at a device at 4. The user's value wins. */
+    setenv("UV_THREADPOOL_SIZE", "64", 0);
     for (; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-v") == 0) {

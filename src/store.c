@@ -151,6 +151,7 @@ s3d_req *store_req_get(rt *r)
 void store_req_put(rt *r, s3d_req *req)
 {
     s3d_list_free(&req->list);
+    s3d_buf_free(&req->own); /* only non-empty when nobody took it */
     req->next_free = r->free_reqs;
     r->free_reqs = req;
 }

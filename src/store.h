@@ -108,7 +108,8 @@ struct s3d_req {
     uint64_t t_start, t_first, t_end;
     void (*done)(s3d_req *req);
     sched_wait wait; /* used by the Lua binding */
-    int own_buf;     /* binding: 1 when the result buffer is the request's own */
+    int own_buf;     /* binding: 1 when buf is `own` below, handed to Lua on success */
+    s3d_buf own;
     int *busy;       /* binding: cleared when the request completes */
     int pin_id;      /* binding: slots pin_id*4+1..4 of the pin table */
     int npins;
