@@ -8,6 +8,7 @@
 #include "log.h"
 #include "store.h"
 #include <lauxlib.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,22 +43,33 @@ static stream_ud *check_stream(lua_State *L, int idx)
 
 /* Pushes nil, err, code where err = {code=, message=, uri=}. */
 static int push_error_parts(lua_State *L, int code, const char *uri, size_t urilen,
-                            const char *detail)
+                            const char *detail, int http_status)
 {
+    char name[32];
+    if (code == S3D_HTTP)
+        snprintf(name, sizeof name, "http_%d", http_status);
+    else
+        snprintf(name, sizeof name, "%s", s3d_code_name(code));
     lua_pushnil(L);
-    lua_createtable(L, 0, 3);
-    lua_pushstring(L, s3d_code_name(code));
+    lua_createtable(L, 0, 4);
+    lua_pushstring(L, name);
     lua_setfield(L, -2, "code");
+    if (http_status) {
+        lua_pushinteger(L, http_status);
+        lua_setfield(L, -2, "status");
+    }
     lua_pushlstring(L, uri, urilen);
     lua_setfield(L, -2, "uri");
+    lua_pushstring(L, detail && *detail ? detail : name);
+    lua_setfield(L, -2, "detail");
     lua_pushlstring(L, uri, urilen);
     lua_pushstring(L, ": ");
-    lua_pushstring(L, detail && *detail ? detail : s3d_code_name(code));
+    lua_pushstring(L, detail && *detail ? detail : name);
     lua_concat(L, 3);
     lua_setfield(L, -2, "message");
     luaL_getmetatable(L, ERROR_MT);
     lua_setmetatable(L, -2);
-    lua_pushstring(L, s3d_code_name(code));
+    lua_pushstring(L, name);
     return 3;
 }
 
@@ -72,7 +84,7 @@ static int push_req_error(lua_State *L, s3d_req *req)
     luaL_pushresult(&b);
     size_t ulen;
     const char *uri = lua_tolstring(L, -1, &ulen);
-    int n = push_error_parts(L, req->code, uri, ulen, req->detail);
+    int n = push_error_parts(L, req->code, uri, ulen, req->detail, req->http_status);
     lua_remove(L, -n - 1);
     return n;
 }
@@ -564,7 +576,7 @@ static int l_open(lua_State *L)
         const char *colon = strstr(err, ": ");
         const char *detail = colon ? colon + 2 : err;
         int code = strstr(err, "out of memory") ? S3D_NOMEM : S3D_BAD_URI;
-        return push_error_parts(L, code, uri, strlen(uri), detail);
+        return push_error_parts(L, code, uri, strlen(uri), detail, 0);
     }
     store_ud *u = lua_newuserdata(L, sizeof *u);
     u->st = st;

@@ -2,6 +2,7 @@
  * live in lua/s3dlua/cli.lua). --threads N runs the script once per OS thread,
  * each with its own loop and Lua state (wrk's model); results merge at the end. */
 #include "log.h"
+#include <curl/curl.h>
 #include "repl.h"
 #include "rt.h"
 #include "stats.h"
@@ -179,15 +180,18 @@ static void usage(FILE *f)
                "  put FILE URI           write an object\n"
                "  rm URI                 delete an object (-r for a prefix)\n"
                "  cp SRC DST             copy between any schemes (-r, -j N, -q)\n"
+            "  mb URI, rb URI         create, delete a bucket (s3://bucket)\n"
                "\n"
                "Global options:\n"
                "  -v, -vv                log to stderr (info, debug)\n"
                "  -t, --threads N        OS threads, each with its own loop and Lua state\n"
                "                         (run: 1; cp, put, get -r: all cores)\n"
-               "  --version              print the version\n"
+               "  --endpoint-url URL     S3 endpoint (else AWS_ENDPOINT_URL, the profile, AWS)\n"
+            "  --ca-bundle FILE       CA certificates for TLS (else AWS_CA_BUNDLE)\n"
+            "  --version              print the version\n"
                "  -h, --help             this help; `s3dlua CMD --help` for one command\n"
                "\n"
-               "URIs: file:///path/, direct:///path/ (O_DIRECT), null://\n");
+               "URIs: file:///path/, direct:///path/ (O_DIRECT), null://, s3://bucket/key\n");
 }
 
 static int default_threads(const char *cmd, int argc, char **argv)
@@ -207,6 +211,7 @@ int main(int argc, char **argv)
     /* File I/O runs on libuv's pool (4 threads by default): that would cap the
      * operations really in flight at a device at 4. The user's value wins. */
     setenv("UV_THREADPOOL_SIZE", "64", 0);
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* once, before any thread starts */
     for (; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-v") == 0) {
@@ -224,6 +229,13 @@ int main(int argc, char **argv)
                 fprintf(stderr, "s3dlua: --threads needs a count (1..1024)\n");
                 return 2;
             }
+        } else if (strcmp(a, "--endpoint-url") == 0 || strcmp(a, "--ca-bundle") == 0) {
+            /* the stores read the AWS CLI's variables; the flags set them */
+            if (i + 1 >= argc) {
+                fprintf(stderr, "s3dlua: %s needs a value\n", a);
+                return 2;
+            }
+            setenv(a[2] == 'e' ? "AWS_ENDPOINT_URL" : "AWS_CA_BUNDLE", argv[++i], 1);
         } else if (strcmp(a, "--version") == 0) {
             printf("s3dlua %s (%s, libuv %s)\n", S3D_VERSION, LUAJIT_VERSION, uv_version_string());
             return 0;
@@ -280,5 +292,7 @@ int main(int argc, char **argv)
         return run_jobs(MODE_CLI, cmd, 1, hargv, 1);
     }
     if (!threads) threads = default_threads(cmd, argc - i, argv + i);
-    return run_jobs(MODE_CLI, cmd, argc - i, argv + i, threads);
+    int status = run_jobs(MODE_CLI, cmd, argc - i, argv + i, threads);
+    curl_global_cleanup();
+    return status;
 }

@@ -1,5 +1,6 @@
 /* rt.c - the per-thread runtime: loop, Lua state, deferred queue, blocking. */
 #include "rt.h"
+#include "http.h"
 #include "sched.h"
 #include "stats.h"
 #include "store.h"
@@ -189,6 +190,7 @@ void rt_close(rt *r)
     rt_drain(r);
     if (r->L) lua_close(r->L); /* finalizers may close handles; run the loop after */
     r->L = NULL;
+    http_thread_shutdown(r);
     uv_run(&r->loop, UV_RUN_DEFAULT);
     uv_walk(&r->loop, close_walk, NULL);
     uv_run(&r->loop, UV_RUN_DEFAULT);

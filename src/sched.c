@@ -101,7 +101,7 @@ int sched_suspend(lua_State *L, sched_wait *w, push_results_fn push, void *op)
     rt *r = rt_self;
     w->push = push;
     w->op = op;
-    w->done = 0;
+    if (w->done) return push(L, op); /* the operation completed while being started */
     if (sched_in_task(L)) {
         w->task = r->current;
         return lua_yield(L, 0);

@@ -24,6 +24,9 @@ typedef struct sched_wait {
     void *op;
 } sched_wait;
 
+/* w must be zeroed before the operation starts: a backend may complete it
+ * synchronously (sched_complete before sched_suspend), which is then simply
+ * returned without yielding. */
 int sched_suspend(lua_State *L, sched_wait *w, push_results_fn push, void *op);
 /* Completion side: marks w done and, for a task, resumes it with the results. */
 void sched_complete(sched_wait *w);

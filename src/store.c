@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const store_ops *const schemes[] = {&store_file_ops, &store_direct_ops, &store_null_ops};
+static const store_ops *const schemes[] = {&store_file_ops, &store_direct_ops, &store_null_ops,
+                                           &store_s3_ops};
 
 static const char *const code_names[S3D_CODE_COUNT] = {
     [S3D_OK] = "ok",
@@ -23,6 +24,11 @@ static const char *const code_names[S3D_CODE_COUNT] = {
     [S3D_TIMEOUT] = "timeout",
     [S3D_NOT_EMPTY] = "not_empty",
     [S3D_NOMEM] = "no_memory",
+    [S3D_ACCESS_DENIED] = "access_denied",
+    [S3D_SIGNATURE] = "signature_mismatch",
+    [S3D_SLOW_DOWN] = "slow_down",
+    [S3D_CONNECTION] = "connection",
+    [S3D_HTTP] = "http",
 };
 
 const char *s3d_code_name(int code)

@@ -27,6 +27,11 @@ enum s3d_code {
     S3D_TIMEOUT,
     S3D_NOT_EMPTY,
     S3D_NOMEM,
+    S3D_ACCESS_DENIED,
+    S3D_SIGNATURE,
+    S3D_SLOW_DOWN,
+    S3D_CONNECTION,
+    S3D_HTTP, /* any other HTTP status: Lua sees "http_NNN" (req->http_status) */
     S3D_CODE_COUNT
 };
 const char *s3d_code_name(int code);
@@ -62,7 +67,7 @@ typedef struct s3d_stat {
     uint64_t size;
     double mtime; /* seconds since the epoch */
     int is_dir;
-    char etag[72];
+    char etag[80];
 } s3d_stat;
 
 typedef struct s3d_entry {
@@ -104,6 +109,7 @@ struct s3d_req {
     s3d_stat st;        /* STAT result; GET and OPEN_READ fill size too */
     uint64_t nbytes;    /* bytes moved */
     int code;           /* enum s3d_code */
+    int http_status;    /* last HTTP status, 0 for local stores */
     char detail[200];   /* what went wrong, for the error message */
     uint64_t t_start, t_first, t_end;
     void (*done)(s3d_req *req);
@@ -162,7 +168,7 @@ s3d_store *store_open(const char *uri, char *err, size_t errlen);
 void store_release(s3d_store *st);
 void store_submit(s3d_req *req);
 const store_ops *store_find_scheme(const char *scheme, size_t len);
-extern const store_ops store_file_ops, store_direct_ops, store_null_ops;
+extern const store_ops store_file_ops, store_direct_ops, store_null_ops, store_s3_ops;
 
 int luaopen_s3dlua_store(lua_State *L);
 

@@ -122,6 +122,7 @@ static int pwrite_full(int fd, const char *src, size_t len, uint64_t off)
 {
     while (len) {
         ssize_t n = pwrite(fd, src, len, (off_t)off);
+        if (n < 0 && errno == ESPIPE) n = write(fd, src, len); /* a pipe or a tty */
         if (n < 0) {
             if (errno == EINTR) continue;
             return -1;
@@ -279,10 +280,28 @@ static int write_at(s3d_req *req, int fd, int direct, const char *src, size_t le
     return pwrite_full(fd, src + body, len - body, off + body);
 }
 
-static void do_put(s3d_req *req, const char *path, int direct)
+/* Opens where a put of `path` writes. A regular file (or a link to one) gets a
+ * temporary file beside it, renamed over it on commit; a device, FIFO or
+ * socket (/dev/null, /dev/stdout, a raw disk) is written in place: renaming
+ * over it would replace the device node. `final` receives the path to rename
+ * to (links resolved); tmp is "" when writing in place. */
+static int open_target(const char *path, char *tmp, char *final, int direct)
 {
-    char tmp[PATH_MAX];
-    int fd = open_tmp(path, tmp, direct);
+    struct stat sb;
+    snprintf(final, PATH_MAX, "%s", path);
+    tmp[0] = 0;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))
+        return open(path, O_WRONLY | O_CLOEXEC | (direct ? O_DIRECT : 0));
+    char real[PATH_MAX];
+    if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) && realpath(path, real))
+        snprintf(final, PATH_MAX, "%s", real);
+    return open_tmp(final, tmp, direct);
+}
+
+static void do_put(s3d_req *req, const char *path_in, int direct)
+{
+    char tmp[PATH_MAX], path[PATH_MAX];
+    int fd = open_target(path_in, tmp, path, direct);
     if (fd < 0) return fail_open(req, errno, direct);
     if (write_at(req, fd, direct, req->src, req->srclen, 0)) {
         s3d_req_fail_errno(req, errno, "write");
@@ -298,7 +317,7 @@ static void do_put(s3d_req *req, const char *path, int direct)
         goto fail;
     }
     fd = -1;
-    if (rename(tmp, path)) {
+    if (tmp[0] && rename(tmp, path)) {
         s3d_req_fail_errno(req, errno, "rename");
         goto fail;
     }
@@ -306,7 +325,7 @@ static void do_put(s3d_req *req, const char *path, int direct)
     return;
 fail:
     if (fd >= 0) close(fd);
-    unlink(tmp);
+    if (tmp[0]) unlink(tmp);
 }
 
 static void do_stat(s3d_req *req, const char *path)
@@ -480,9 +499,9 @@ static void do_read(s3d_req *req)
 static void do_open_write(s3d_req *req, const char *path, int direct)
 {
     s3d_stream *s = calloc(1, sizeof *s);
-    char tmp[PATH_MAX];
+    char tmp[PATH_MAX], final[PATH_MAX];
     if (!s) return s3d_req_fail(req, S3D_NOMEM, "out of memory");
-    s->fd = open_tmp(path, tmp, direct);
+    s->fd = open_target(path, tmp, final, direct);
     if (s->fd < 0) {
         fail_open(req, errno, direct);
         free(s);
@@ -490,12 +509,12 @@ static void do_open_write(s3d_req *req, const char *path, int direct)
     }
     s->direct = direct;
     s->writing = 1;
-    s->final = strdup(path);
+    s->final = strdup(final);
     s->tmp = strdup(tmp);
     if (direct && posix_memalign((void **)&s->stage, ALIGN, CHUNK)) s->stage = NULL;
     if (!s->final || !s->tmp || (direct && !s->stage)) {
         close(s->fd);
-        unlink(tmp);
+        if (tmp[0]) unlink(tmp);
         free(s->final), free(s->tmp), free(s->stage), free(s);
         return s3d_req_fail(req, S3D_NOMEM, "out of memory");
     }
@@ -527,7 +546,7 @@ static int stream_append(s3d_req *req, s3d_stream *s, const char *src, size_t le
 static void stream_close(s3d_stream *s, int keep)
 {
     if (s->fd >= 0) close(s->fd);
-    if (s->writing && !keep) unlink(s->tmp);
+    if (s->writing && !keep && s->tmp[0]) unlink(s->tmp);
     free(s->final), free(s->tmp), free(s->stage), free(s);
 }
 
@@ -548,7 +567,7 @@ static void do_commit(s3d_req *req)
     }
     int rc = close(s->fd);
     s->fd = -1;
-    if (rc || rename(s->tmp, s->final)) {
+    if (rc || (s->tmp[0] && rename(s->tmp, s->final))) {
         s3d_req_fail_errno(req, errno, rc ? "close" : "rename");
         return stream_close(s, 0);
     }

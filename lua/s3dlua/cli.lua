@@ -48,6 +48,14 @@ usage: s3dlua rm URI [-r] [-j N]
 Deletes the object URI; -r deletes every object under the prefix URI (and on
 file:// the emptied directories).
 example: s3dlua rm -r file:///tmp/bench-run-7/]],
+  mb = [[
+usage: s3dlua mb URI
+Creates the bucket of URI (s3://bucket).
+example: s3dlua --endpoint-url http://127.0.0.1:7480 mb s3://bench]],
+  rb = [[
+usage: s3dlua rb URI
+Deletes the (empty) bucket of URI; rm -r its objects first.
+example: s3dlua rb s3://bench]],
   cp = [[
 usage: s3dlua cp SRC DST [-r] [-j N] [-q]
 Copies between any two stores (plain paths are local files). A DST ending in /
@@ -123,6 +131,9 @@ end
 local Progress = {}
 Progress.__index = Progress
 
+-- The bar appears once a copy has run this long (S3DLUA_PROGRESS_DELAY seconds).
+local PROGRESS_DELAY = tonumber(os.getenv("S3DLUA_PROGRESS_DELAY") or "") or 0.5
+
 local function new_progress(quiet)
   local p = setmetatable({ start = s3d.now(), drawn = false }, Progress)
   p.enabled = THREAD == 1 and not quiet and util.isatty(2)
@@ -132,7 +143,7 @@ end
 function Progress:draw(final)
   local tb, tobj, db, dobj = progress.get()
   local secs = (s3d.now() - self.start) / 1e9
-  if not final and secs < 0.5 then return end
+  if not final and secs < PROGRESS_DELAY then return end
   local rate = secs > 0 and db / secs or 0
   local pct = tb > 0 and db / tb or 0
   local eta = rate > 0 and (tb - db) / rate or 0
@@ -155,7 +166,7 @@ function Progress:run(is_done)
 end
 
 function Progress:finish()
-  if self.drawn then
+  if self.drawn or (self.enabled and (s3d.now() - self.start) / 1e9 >= PROGRESS_DELAY) then
     self:draw(true)
     io.stderr:write("\n")
   end
@@ -248,7 +259,7 @@ local function copy_all(cmd, items, opts)
     local n, err = copy_object(it.src, it.skey, it.dst, it.dkey, buf)
     if not n then
       eprintf("s3dlua: %s %s -> %s: %s\n", cmd, it.src:uri(it.skey), it.dst:uri(it.dkey),
-        tostring(err and err.message or err))
+        tostring(type(err) == "table" and err.detail or err))
       return false
     end
     progress.add(4, 1)
@@ -475,6 +486,20 @@ function commands.rm(args)
   end
   return failures == 0 and 0 or 1
 end
+
+local function bucket_cmd(name, method)
+  return function(args)
+    local opts, pos = parse(args, {}, {})
+    if opts.help then return "help" end
+    if #pos ~= 1 then usage_error(name .. " needs one URI") end
+    local st = open_uri(name, pos[1])
+    local ok, err = st[method](st)
+    if not ok then fail(name, err) end
+    return 0
+  end
+end
+commands.mb = bucket_cmd("mb", "create_bucket")
+commands.rb = bucket_cmd("rb", "delete_bucket")
 
 -- main(arg): arg[0] is the command name. Returns the exit status.
 function M.main(arg)

@@ -111,6 +111,18 @@ is "a range past the end exits 1" 1 "$rc"
 has "a range past the end says so" "past the end" "$err"
 s get "$U/src/sub"
 is "get of a directory exits 1" 1 "$rc"
+# a device or a link as the output is written through, never replaced
+if [ "$(id -u)" = 0 ] && mknod devnull c 1 3 2>/dev/null; then
+    s get "$U/src/a.txt" -o devnull
+    [ -c devnull ] && pass "get -o a device writes to it and keeps it a device" ||
+        fail "get -o a device replaced the device node"
+fi
+printf 'old' >target.txt && ln -s target.txt link.txt
+s get "$U/src/a.txt" -o link.txt
+[ -L link.txt ] && is "get -o a symlink writes its target and keeps the link" "hello world" "$(cat target.txt)" ||
+    fail "get -o a symlink replaced the link"
+s get "$U/src/a.txt" -o /dev/stdout
+is "get -o /dev/stdout (a pipe here) works" "hello world" "$out"
 s get -r "$U/src/sub/" -o dl
 is "get -r exits 0" 0 "$rc"
 is "get -r downloads the tree" "deep" "$(cat dl/deep/c.dat)"
@@ -154,11 +166,11 @@ s --threads 2 cp -r "$U/src/" "$U/threaded/"
 diff -r src threaded >/dev/null && pass "cp with 2 threads copies every object once" || fail "cp with 2 threads"
 
 # --- progress bar only on a terminal, only for copies that take a moment
-head -c 300000000 /dev/zero >src2.bin 2>/dev/null
-script -qec "$S3DLUA cp -j 1 $T/src2.bin $U/tty/src2.bin" /dev/null >tty.out 2>&1
+head -c 30000000 /dev/zero >src2.bin 2>/dev/null
+S3DLUA_PROGRESS_DELAY=0 script -qec "$S3DLUA cp -j 1 $T/src2.bin $U/tty/src2.bin" /dev/null >tty.out 2>&1
 has "cp draws a progress bar on a terminal" "MiB/s" "$(tr '\r' '\n' <tty.out)"
 has "the bar shows an ETA" "ETA" "$(cat tty.out)"
-s cp src2.bin "$U/notty/src2.bin"
+S3DLUA_PROGRESS_DELAY=0 s cp src2.bin "$U/notty/src2.bin"
 lacks "no progress bar when stderr is not a terminal" "ETA" "$err"
 rm -f src2.bin tty/src2.bin notty/src2.bin
 

@@ -1,0 +1,290 @@
+#!/bin/bash
+# bench/run.sh - s3dlua benchmarks, each against a baseline measured in the same run.
+#
+#   make bench                        (= make all benches; S3DLUA=./s3dlua O=obj bench/run.sh)
+#   BENCH_DIR=/mnt/nvme bench/run.sh  work directory on a real disk (default /var/tmp)
+#
+# Prints one table row per figure: ours, the baseline, ratio = ours / baseline, and which way
+# is better. Figures are medians of several runs with ours and the baselines interleaved, so
+# drift on a shared machine hits both alike. Every file goes into one
+# mktemp -d directory under BENCH_DIR, removed on exit (also on Ctrl-C). Knobs for quick
+# runs: BENCH_SIZE_MIB (1024), BENCH_SEQ_REPS (5), BENCH_REPS (3, random reads and the rest),
+# BENCH_RR_SECS (2), BENCH_NULL_SECS (3), BENCH_ONLY="seq rand hist tasks null" (any subset).
+set -u -o pipefail
+export LC_ALL=C
+cd "$(dirname "$0")/.." || exit 1
+
+S3DLUA=${S3DLUA:-./s3dlua}
+O=${O:-obj}
+BENCH_DIR=${BENCH_DIR:-/var/tmp}
+SIZE_MIB=${BENCH_SIZE_MIB:-1024}
+SEQ_REPS=${BENCH_SEQ_REPS:-5} # page-cache writes on a shared VM stall now and then: 5 for medians
+REPS=${BENCH_REPS:-3}
+RR_SECS=${BENCH_RR_SECS:-2}
+NULL_SECS=${BENCH_NULL_SECS:-3}
+ONLY=${BENCH_ONLY:-seq rand hist tasks null}
+TMO="timeout -k 5 300"        # no single step may hang the run
+
+die() {
+    echo "bench: $*" >&2
+    exit 1
+}
+want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
+
+[ -x "$S3DLUA" ] || die "$S3DLUA not built (make)"
+command -v dd >/dev/null || die "dd not found"
+HAVE_FIO=0
+command -v fio >/dev/null && HAVE_FIO=1
+
+# ---- work directory: a real disk, never /dev/shm or another tmpfs ----
+[ -d "$BENCH_DIR" ] || die "BENCH_DIR=$BENCH_DIR is not a directory"
+BENCH_DIR=$(readlink -f "$BENCH_DIR")
+case "$BENCH_DIR/" in /dev/shm/* | /run/* | /dev/*) die "BENCH_DIR=$BENCH_DIR is memory, not a disk" ;; esac
+FSTYPE=$(stat -f -c %T "$BENCH_DIR")
+case "$FSTYPE" in tmpfs | ramfs) die "BENCH_DIR=$BENCH_DIR is on $FSTYPE, not a disk" ;; esac
+need_kib=$(((SIZE_MIB * 2 + 256) * 1024))
+avail_kib=$(df -Pk "$BENCH_DIR" | awk 'NR == 2 { print $4 }')
+[ "$avail_kib" -ge "$need_kib" ] || die "$BENCH_DIR has $((avail_kib / 1024)) MiB free, need $((need_kib / 1024))"
+avail_mem_kib=$(awk '/MemAvailable/ { print $2 }' /proc/meminfo)
+[ "$avail_mem_kib" -ge "$need_kib" ] || die "only $((avail_mem_kib / 1024)) MiB of memory available: the ${SIZE_MIB} MiB file would not stay in the page cache (try BENCH_SIZE_MIB)"
+W=$(mktemp -d "$BENCH_DIR/s3dlua-bench.XXXXXX") || die "cannot create a directory in $BENCH_DIR"
+cleanup() { rm -rf -- "$W"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# libuv's thread pool, where file:// runs its blocking calls: its threads start with the first
+# file operation, so count them then (the runtime may set its own default size)
+POOL=$("$S3DLUA" -e 's3d.open("file:///"):stat("")
+  for l in io.lines("/proc/self/status") do
+    local n = l:match("^Threads:%s*(%d+)") if n then print(n - 1) end end') || die "$S3DLUA does not run"
+BYTES=$((SIZE_MIB * 1048576))
+DATA=$W/data.bin # the page-cached file every read benchmark uses
+
+# ---- helpers ----
+# kv "line" key -> the value of key= in a line of key=value pairs ("" if absent)
+kv() { awk -v k="$2" '{ for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) { print substr($i, length(k) + 2); exit } }' <<<"$1"; }
+# median of the numbers given as arguments (the lower middle one for an even count)
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+note() { echo "# $*"; }
+
+ROWS=()
+# row NAME UNIT OURS BASELINE_NAME BASELINE BETTER(higher|lower) [TARGET]
+row() {
+    local line
+    line=$(awk -v n="$1" -v u="$2" -v a="$3" -v bn="$4" -v b="$5" -v better="$6" -v t="${7:-}" '
+    function fmt(x) { if (x == "" || x == "n/a") return "n/a"; return (x >= 100 || x == int(x)) ? sprintf("%.0f", x) : sprintf("%.2f", x) }
+    BEGIN {
+        r = (a != "" && b != "" && a != "n/a" && b != "n/a" && b + 0 != 0) ? sprintf("%.2fx", a / b) : "n/a"
+        v = ""
+        if (t != "" && r != "n/a") v = ((better == "higher" ? a / b >= t : a / b <= t) ? "ok" : "MISS") " (" (better == "higher" ? ">=" : "<=") t ")"
+        printf "%-44s %-11s %11s  %-34s %11s %7s  %-6s %s", n, u, fmt(a), bn, fmt(b), r, better, v
+    }')
+    ROWS+=("$line")
+    echo "$line"
+}
+header() { printf '%-44s %-11s %11s  %-34s %11s %7s  %-6s %s\n' benchmark unit ours baseline value ratio better target; }
+
+# dd's own clock: "N bytes (...) copied, S s, ..." -> S
+dd_secs() { sed -n 's/.* copied, \([0-9.e+-]*\) s,.*/\1/p' | tail -1; }
+mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", b / s / 1e6 }'; }
+
+echo "s3dlua benchmarks  $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "# $("$S3DLUA" --version); $(fio --version 2>/dev/null || echo 'fio missing'); $(dd --version | head -1)"
+echo "# $(uname -sr); $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')); $(awk '/MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo)"
+echo "# work dir $W ($FSTYPE on $(df -P "$W" | awk 'NR == 2 { print $1 }')); ${SIZE_MIB} MiB files; libuv pool $POOL threads${UV_THREADPOOL_SIZE:+ (UV_THREADPOOL_SIZE)}"
+echo "# medians of $SEQ_REPS (sequential) / $REPS (others) runs, ours and baseline interleaved; load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# ratio = ours / baseline; 'better' says which direction wins for that unit"
+header
+
+# ---- 1. sequential write and read of one file vs dd, bs=1M, page cache ----
+if want seq || want rand; then
+    $TMO dd if=/dev/zero of="$DATA" bs=1M count="$SIZE_MIB" conv=fsync status=none || die "cannot write $DATA"
+    cat "$DATA" >/dev/null # in the page cache and clean: nothing is written back meanwhile
+fi
+
+if want seq; then
+    note "seq write: ${SIZE_MIB} x 1 MiB, both into the page cache (no fsync on either side: dd without"
+    note "  conv=fsync, our commit = close+rename); target removed and 'sync' before every run so no"
+    note "  writeback of a previous run overlaps; dd's own clock vs s3d.now() around writer()..commit()"
+    note "  second baseline: bench_seq, a C write() loop from one zeroed buffer (dd also reads"
+    note "  /dev/zero for every block, which our writer does not)"
+    ours=() base=() raw=()
+    fresh() { rm -f "$W/w.bin" && sync; }
+    for i in $(seq "$SEQ_REPS"); do
+        fresh
+        out=$($TMO "$S3DLUA" run bench/seq.lua write "$W" w.bin 1MiB "$SIZE_MIB") || die "seq write failed: $out"
+        [ "$(kv "$out" bytes)" = "$BYTES" ] || die "seq write wrote $(kv "$out" bytes) bytes"
+        ours+=("$(kv "$out" mbps)")
+        fresh
+        secs=$($TMO dd if=/dev/zero of="$W/w.bin" bs=1M count="$SIZE_MIB" 2>&1 | dd_secs)
+        base+=("$(mbps "$BYTES" "$secs")")
+        fresh
+        out=$($TMO "$O/bench/bench_seq" write "$W/w.bin" 1048576 "$SIZE_MIB") || die "bench_seq write failed"
+        raw+=("$(kv "$out" mbps)")
+    done
+    fresh
+    note "  runs MB/s: ours ${ours[*]}; dd ${base[*]}; C loop ${raw[*]}"
+    row "seq write 1 MiB blocks (writer+commit)" "MB/s" "$(median "${ours[@]}")" "dd if=/dev/zero bs=1M" "$(median "${base[@]}")" higher 0.9
+    row "seq write 1 MiB blocks (writer+commit)" "MB/s" "$(median "${ours[@]}")" "C write() loop (bench_seq)" "$(median "${raw[@]}")" higher
+
+    note "seq read: the same ${SIZE_MIB} MiB file, in the page cache, 1 MiB reads to EOF"
+    ours=() base=() raw=()
+    for i in $(seq "$SEQ_REPS"); do
+        out=$($TMO "$S3DLUA" run bench/seq.lua read "$W" data.bin 1MiB) || die "seq read failed: $out"
+        [ "$(kv "$out" bytes)" = "$BYTES" ] || die "seq read read $(kv "$out" bytes) bytes"
+        ours+=("$(kv "$out" mbps)")
+        secs=$($TMO dd if="$DATA" of=/dev/null bs=1M 2>&1 | dd_secs)
+        base+=("$(mbps "$BYTES" "$secs")")
+        out=$($TMO "$O/bench/bench_seq" read "$DATA" 1048576) || die "bench_seq read failed"
+        raw+=("$(kv "$out" mbps)")
+    done
+    note "  runs MB/s: ours ${ours[*]}; dd ${base[*]}; C loop ${raw[*]}"
+    row "seq read 1 MiB blocks (reader:read)" "MB/s" "$(median "${ours[@]}")" "dd of=/dev/null bs=1M" "$(median "${base[@]}")" higher 0.9
+    row "seq read 1 MiB blocks (reader:read)" "MB/s" "$(median "${ours[@]}")" "C read() loop (bench_seq)" "$(median "${raw[@]}")" higher
+
+    note "CLI: 's3dlua get URI > /dev/null' (stdout) vs dd, both timed as whole processes (start"
+    note "  included). Not 'get -o /dev/null': -o writes a temp file beside the target and renames"
+    note "  it over the target, which would replace /dev/null itself (see bench/cli-devnull-repro.sh)"
+    ours=() base=()
+    for i in $(seq "$SEQ_REPS"); do
+        t0=$EPOCHREALTIME
+        $TMO "$S3DLUA" get "file://$DATA" >/dev/null || die "s3dlua get failed"
+        t1=$EPOCHREALTIME
+        $TMO dd if="$DATA" of=/dev/null bs=1M status=none
+        t2=$EPOCHREALTIME
+        ours+=("$(awk -v b="$BYTES" -v a="$t0" -v c="$t1" 'BEGIN { printf "%.1f", b / (c - a) / 1e6 }')")
+        base+=("$(awk -v b="$BYTES" -v a="$t1" -v c="$t2" 'BEGIN { printf "%.1f", b / (c - a) / 1e6 }')")
+    done
+    note "  runs MB/s: ours ${ours[*]}; dd ${base[*]}"
+    row "CLI get file:// > /dev/null (wall)" "MB/s" "$(median "${ours[@]}")" "dd of=/dev/null bs=1M (wall)" "$(median "${base[@]}")" higher
+fi
+
+# ---- 2. 64 KiB random reads, 64 in flight, page-cached file ----
+if want rand; then
+    note "random 64 KiB reads over the ${SIZE_MIB} MiB page-cached file, ${RR_SECS}s per run:"
+    note "  ours = 64 tasks, one reader each, read_at(random aligned offset) [file:// runs pread on"
+    note "  libuv's pool of $POOL threads]; fio io_uring iodepth=64 = one thread, 64 in flight (the"
+    note "  same shape as our one loop thread with 64 requests out); fio psync numjobs=$POOL = as many"
+    note "  threads doing pread as our pool has; pread loop = one thread, one read at a time."
+    note "  fio: direct=0 invalidate=0 (keeps the page cache) norandommap; latency = submit..complete"
+    [ "$POOL" != 4 ] && note "  'ours, pool 4' = the same run with UV_THREADPOOL_SIZE=4 (libuv's own default)"
+    note "  qd1 4 KiB: one task, one read_at at a time, vs the pread loop: the cost of one trip"
+    note "  through the runtime (submit, pool thread, completion, resume) when the read itself is ~1 us"
+    fio_rr() { # ioengine-args...
+        $TMO fio --name=rr --filename="$DATA" --rw=randread --bs=64k --direct=0 --invalidate=0 \
+            --norandommap --randrepeat=1 --time_based --runtime="$RR_SECS" --lat_percentiles=1 \
+            --output-format=json "$@" 2>/dev/null | "$S3DLUA" run bench/fio_json.lua
+    }
+    declare -A R
+    for i in $(seq "$REPS"); do
+        out=$($TMO "$S3DLUA" run bench/randread.lua "$W" data.bin 64KiB 64 "$RR_SECS" $((41 + i))) || die "randread failed: $out"
+        [ "$(kv "$out" short)" = 0 ] || die "randread: short reads: $out"
+        for k in iops mbps p50_us p99_us; do R[ours_$k]+=" $(kv "$out" $k)"; done
+        if [ "$HAVE_FIO" = 1 ]; then
+            out=$(fio_rr --ioengine=io_uring --iodepth=64) || out=""
+            for k in iops mbps p50_us p99_us; do R[uring_$k]+=" $(kv "$out" $k)"; done
+            out=$(fio_rr --ioengine=psync --numjobs="$POOL" --thread --group_reporting) || out=""
+            for k in iops mbps p50_us p99_us; do R[psync_$k]+=" $(kv "$out" $k)"; done
+        fi
+        out=$($TMO "$O/bench/bench_pread" "$DATA" 65536 "$RR_SECS" $((41 + i))) || die "bench_pread failed"
+        for k in iops mbps p50_us p99_us; do R[pread_$k]+=" $(kv "$out" $k)"; done
+        if [ "$POOL" != 4 ]; then
+            out=$(UV_THREADPOOL_SIZE=4 $TMO "$S3DLUA" run bench/randread.lua "$W" data.bin 64KiB 64 "$RR_SECS" $((41 + i))) || die "randread (pool 4) failed: $out"
+            for k in iops p50_us p99_us; do R[pool4_$k]+=" $(kv "$out" $k)"; done
+        fi
+        out=$($TMO "$S3DLUA" run bench/randread.lua "$W" data.bin 4KiB 1 1 $((41 + i))) || die "randread qd1 failed: $out"
+        for k in iops p50_us p99_us; do R[qd1_$k]+=" $(kv "$out" $k)"; done
+        out=$($TMO "$O/bench/bench_pread" "$DATA" 4096 1 $((41 + i))) || die "bench_pread 4K failed"
+        for k in iops p50_us p99_us; do R[pqd1_$k]+=" $(kv "$out" $k)"; done
+    done
+    note "  runs IOPS: ours${R[ours_iops]}; io_uring${R[uring_iops]:- n/a}; psync x$POOL${R[psync_iops]:- n/a}; pread loop${R[pread_iops]}${R[pool4_iops]:+; ours pool 4${R[pool4_iops]}}"
+    note "  runs qd1 4K IOPS: ours${R[qd1_iops]}; pread loop${R[pqd1_iops]}"
+    m() { # median of R[key], n/a when empty
+        local v=${R[$1]:-}
+        [ -n "${v// /}" ] && median $v || echo n/a
+    }
+    row "randread 64K x64 IOPS" "IOPS" "$(m ours_iops)" "fio io_uring iodepth=64" "$(m uring_iops)" higher 0.9
+    row "randread 64K x64 MB/s" "MB/s" "$(m ours_mbps)" "fio io_uring iodepth=64" "$(m uring_mbps)" higher
+    row "randread 64K x64 p50 latency" "us" "$(m ours_p50_us)" "fio io_uring iodepth=64" "$(m uring_p50_us)" lower
+    row "randread 64K x64 p99 latency" "us" "$(m ours_p99_us)" "fio io_uring iodepth=64" "$(m uring_p99_us)" lower
+    row "randread 64K x64 IOPS" "IOPS" "$(m ours_iops)" "fio psync numjobs=$POOL (threads)" "$(m psync_iops)" higher
+    row "randread 64K x64 IOPS" "IOPS" "$(m ours_iops)" "pread loop, 1 thread, qd1" "$(m pread_iops)" higher
+    row "randread 64K x64 MB/s" "MB/s" "$(m ours_mbps)" "pread loop, 1 thread, qd1" "$(m pread_mbps)" higher
+    row "randread 64K p50 (ours qd64 / loop qd1)" "us" "$(m ours_p50_us)" "pread loop, 1 thread, qd1" "$(m pread_p50_us)" lower
+    row "randread 64K p99 (ours qd64 / loop qd1)" "us" "$(m ours_p99_us)" "pread loop, 1 thread, qd1" "$(m pread_p99_us)" lower
+    if [ "$POOL" != 4 ]; then
+        row "randread 64K x64 IOPS, pool $POOL" "IOPS" "$(m ours_iops)" "ours, pool 4 (UV_THREADPOOL_SIZE=4)" "$(m pool4_iops)" higher
+        row "randread 64K x64 p99, pool $POOL" "us" "$(m ours_p99_us)" "ours, pool 4 (UV_THREADPOOL_SIZE=4)" "$(m pool4_p99_us)" lower
+    fi
+    row "read_at 4K qd1 (1 task) IOPS" "IOPS" "$(m qd1_iops)" "pread loop 4K, 1 thread, qd1" "$(m pqd1_iops)" higher
+    row "read_at 4K qd1 (1 task) p50 latency" "us" "$(m qd1_p50_us)" "pread loop 4K, 1 thread, qd1" "$(m pqd1_p50_us)" lower
+fi
+rm -f "$DATA"
+
+# ---- 3. histogram record cost ----
+if want hist; then
+    note "histograms: $O/bench/bench_hist (C, 100M records per loop), then h:record from a script"
+    hout=$($TMO "$O/bench/bench_hist") || die "bench_hist failed"
+    sed 's/^/#   /' <<<"$hout"
+    c_array=$(awk '/^baseline counts/ { print $(NF - 3) }' <<<"$hout")
+    c_hdr=$(awk '/^hdr_record \(default preset\)/ { for (i = 1; i < NF; i++) if ($(i + 1) == "ns/op") { print $i; exit } }' <<<"$hout")
+    row "hdr_record (C, default preset)" "ns/op" "$c_hdr" "counts[v>>10]++ (C array)" "$c_array" lower
+    out=$($TMO "$S3DLUA" run bench/hist.lua 10000000) || die "hist.lua failed"
+    note "  s3dlua run bench/hist.lua (best of 3 x 10M, JIT on): $out"
+    rec=$(kv "$out" record_ns) loop=$(kv "$out" loop_ns) cm=$(kv "$out" cmethod_ns)
+    row "Lua h:record(ns), incl. loop+LCG" "ns/op" "$rec" "same loop calling h:count()" "$cm" lower
+    row "Lua h:record(ns), loop subtracted" "ns/op" "$(awk -v a="$rec" -v b="$loop" 'BEGIN { printf "%.2f", a - b }')" \
+        "hdr_record in C (bench_hist)" "$c_hdr" lower
+fi
+
+# ---- 4. per-task memory and spawn rate ----
+if want tasks; then
+    note "tasks: N tasks in s3d.sleep(1) (1 s, not 0.5: spawning, starting and collecting 100k"
+    note "  takes ~0.3-0.4 s here and every task must still be asleep when measured) vs N bare"
+    note "  coroutines suspended in coroutine.yield(); Lua heap = collectgarbage('count') delta"
+    note "  after a full collect, RSS = /proc/self/statm delta"
+    for n in 10000 100000; do
+        out=$($TMO "$S3DLUA" run bench/tasks.lua mem "$n" 1) || die "tasks mem failed: $out"
+        [ "$(kv "$out" suspended)" = "$n" ] || note "  WARNING: only $(kv "$out" suspended) of $n tasks were asleep when measured"
+        co=$($TMO "$S3DLUA" run bench/tasks.lua mem-co "$n") || die "tasks mem-co failed: $co"
+        note "  $n: ours $out; coroutines $co"
+        row "task memory, $n asleep: Lua heap" "B/task" "$(kv "$out" lua_bytes_per_task)" "bare coroutine (yielded)" "$(kv "$co" lua_bytes_per_task)" lower
+        row "task memory, $n asleep: RSS" "B/task" "$(kv "$out" rss_bytes_per_task)" "bare coroutine (yielded)" "$(kv "$co" rss_bytes_per_task)" lower
+    done
+    out=$($TMO "$S3DLUA" run bench/tasks.lua rate 200000 "$REPS") || die "tasks rate failed"
+    co=$($TMO "$S3DLUA" run bench/tasks.lua rate-co 200000 "$REPS") || die "tasks rate-co failed"
+    note "  rate (best of $REPS x 200k): ours $out; coroutines $co"
+    row "spawn+finish 200k trivial tasks" "tasks/s" "$(kv "$out" tasks_per_s)" "coroutine.create+resume" "$(kv "$co" tasks_per_s)" higher
+fi
+
+# ---- 5. runtime overhead on null:// ----
+if want null; then
+    note "null:// (no I/O; completes on the next loop turn): 64 tasks x store:get(key, {discard=true})"
+    note "  for ${NULL_SECS}s, 4 KiB objects; baseline fio ioengine=null bs=4k iodepth=64 gtod_reduce=1"
+    note "  (fio's framework alone, no per-I/O clock either), --thread numjobs=N for N threads"
+    o1=$($TMO "$S3DLUA" run bench/null.lua 64 "$NULL_SECS" 4KiB) || die "null.lua failed: $o1"
+    o2=$($TMO "$S3DLUA" --threads 2 run bench/null.lua 64 "$NULL_SECS" 4KiB) || die "null.lua --threads 2 failed: $o2"
+    sed 's/^/#   1 thread:  /' <<<"$o1"
+    sed 's/^/#   2 threads: /' <<<"$o2"
+    t1=$(kv "$(grep '^threads=' <<<"$o1")" ops_per_s)
+    t2=$(kv "$(grep '^threads=' <<<"$o2")" ops_per_s)
+    f1=n/a f2=n/a
+    if [ "$HAVE_FIO" = 1 ]; then
+        fio_null() {
+            $TMO fio --name=null --ioengine=null --size=1g --rw=read --bs=4k --iodepth=64 \
+                --gtod_reduce=1 --time_based --runtime="$NULL_SECS" --thread --group_reporting \
+                --output-format=json "$@" 2>/dev/null | "$S3DLUA" run bench/fio_json.lua
+        }
+        f1=$(kv "$(fio_null --numjobs=1)" iops)
+        f2=$(kv "$(fio_null --numjobs=2)" iops)
+    fi
+    row "null:// get discard, 64 tasks, 1 thread" "ops/s" "$t1" "fio null iodepth=64, 1 job" "$f1" higher
+    row "null:// get discard, 64 tasks, --threads 2" "ops/s" "$t2" "fio null iodepth=64, 2 jobs" "$f2" higher
+    row "null:// scaling 2 threads / 1 thread" "x" "$(awk -v a="$t2" -v b="$t1" 'BEGIN { printf "%.2f", a / b }')" \
+        "ideal on $(nproc) CPUs" "$(($(nproc) < 2 ? 1 : 2))" higher
+fi
+
+echo
+echo "summary ($(date -u +%H:%M:%SZ), load $(cut -d' ' -f1-3 /proc/loadavg)):"
+header
+printf '%s\n' "${ROWS[@]}"

@@ -1,0 +1,890 @@
+/* store_s3.c - s3://bucket/prefix: the S3 REST API over http.c, signed with
+ * SigV4 (sigv4.c), errors parsed from S3's XML (xml.c).
+ *
+ * Every store operation is one s3_op (pooled per store, so no allocation per
+ * request) that may take several HTTP requests: a retry after a 5xx, SlowDown
+ * or a dropped connection (idempotent requests only, exponential backoff with
+ * full jitter), or the steps of a multipart upload. Writers stage one part
+ * (part_size, 8 MiB by default) and create the multipart upload only when the
+ * first part is full, so small objects are a single PUT; a failed or
+ * abandoned multipart upload is aborted so nothing half-written stays. */
+#include "http.h"
+#include "log.h"
+#include "s3_conf.h"
+#include "sigv4.h"
+#include "store.h"
+#include "xml.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define LIST_PAGE 1000
+
+typedef struct s3_impl s3_impl;
+
+struct s3d_stream {
+    int writing;
+    char *key; /* full object key in the bucket */
+    uint64_t size, pos;
+    s3d_buf stage;
+    char upload_id[512];
+    char (*etags)[80];
+    int nparts, capparts;
+    uint64_t total;
+    s3d_store *st; /* for a fire-and-forget abort */
+};
+
+enum step { STEP_MAIN, STEP_CREATE_UPLOAD, STEP_PART, STEP_COMPLETE, STEP_ABORT };
+
+typedef struct s3_op {
+    http_req h; /* first: the http completion gives us back the op */
+    s3d_req *req;
+    s3d_store *st;
+    int attempt;
+    int idempotent;
+    int step;
+    int orphan; /* abort of a garbage-collected writer: nobody waits */
+    int seq;    /* a sequential stream read: advances the stream position */
+    uv_timer_t *timer;
+    struct s3_op *next_free;
+    s3d_buf body; /* request bodies we build (multipart complete) */
+    char path[HTTP_URL_MAX / 2];
+    char query[2048];
+    char list_prefix_full[2048];
+    size_t strip; /* bytes of the store prefix to cut from listed keys */
+    /* what the XML said */
+    char code[64];
+    char message[256];
+    char upload_id[512];
+    int truncated;
+} s3_op;
+
+struct s3_impl {
+    s3_conf conf;
+    sigv4_signer signer;
+    int anonymous;
+    s3_op *free_ops;
+};
+
+/* ---- helpers ---- */
+
+static s3_op *op_get(s3d_store *st)
+{
+    s3_impl *im = st->impl;
+    s3_op *op = im->free_ops;
+    if (op) {
+        im->free_ops = op->next_free;
+        CURL *easy = op->h.easy;
+        s3d_buf eb = op->h.errbody, body = op->body;
+        uv_timer_t *timer = op->timer;
+        memset(op, 0, offsetof(s3_op, path));
+        op->h.easy = easy;
+        op->h.errbody = eb;
+        op->body = body;
+        op->body.len = 0;
+        op->timer = timer;
+    } else {
+        op = calloc(1, sizeof *op);
+        if (!op) return NULL;
+    }
+    op->st = st;
+    op->path[0] = op->query[0] = op->code[0] = op->message[0] = op->upload_id[0] = 0;
+    return op;
+}
+
+static void op_put(s3_op *op)
+{
+    s3_impl *im = op->st->impl;
+    op->next_free = im->free_ops;
+    im->free_ops = op;
+}
+
+static void timer_free_cb(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void op_free(s3_op *op)
+{
+    http_req_release(&op->h);
+    s3d_buf_free(&op->body);
+    if (op->timer) uv_close((uv_handle_t *)op->timer, timer_free_cb);
+    free(op);
+}
+
+/* Appends the URI-encoding of s (S3 rules: unreserved kept, '/' kept when
+ * keep_slash) to dst at *used. */
+static int append_encoded(char *dst, size_t cap, size_t *used, const char *s, size_t len,
+                          int keep_slash)
+{
+    size_t n = sigv4_uri_encode(dst + *used, cap - *used, s, len, keep_slash);
+    if (*used + n >= cap) return -1;
+    *used += n;
+    return 0;
+}
+
+/* Builds op->path ("/bucket/key" path-style, "/key" virtual-hosted) and the URL. */
+static int build_target(s3_op *op, const char *key, size_t klen)
+{
+    s3_impl *im = op->st->impl;
+    const s3_conf *c = &im->conf;
+    size_t used = 0;
+    op->path[used++] = '/';
+    if (c->path_style) {
+        if (append_encoded(op->path, sizeof op->path, &used, op->st->bucket,
+                           strlen(op->st->bucket), 0))
+            return -1;
+        if (key) op->path[used++] = '/';
+    }
+    if (key && append_encoded(op->path, sizeof op->path, &used, key, klen, 1)) return -1;
+    op->path[used] = 0;
+    int n;
+    if (c->path_style) {
+        n = snprintf(op->h.url, sizeof op->h.url, "%s%s%s%s", c->endpoint, op->path,
+                     op->query[0] ? "?" : "", op->query);
+    } else {
+        const char *scheme_end = strstr(c->endpoint, "://") + 3;
+        n = snprintf(op->h.url, sizeof op->h.url, "%.*s%s.%s%s%s%s",
+                     (int)(scheme_end - c->endpoint), c->endpoint, op->st->bucket, c->host,
+                     op->path, op->query[0] ? "?" : "", op->query);
+    }
+    return n < 0 || (size_t)n >= sizeof op->h.url ? -1 : 0;
+}
+
+/* Full key: the store prefix + the request's key. */
+static int full_key(s3d_store *st, const char *key, size_t klen, char *out, size_t cap)
+{
+    int n = snprintf(out, cap, "%s%.*s", st->prefix, (int)klen, key ? key : "");
+    return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+static void on_http_done(http_req *h);
+
+/* Signs and submits op->h for `method` with the given payload. */
+static void start_http(s3_op *op, const char *method, const char *body, size_t len,
+                       const char *range)
+{
+    s3_impl *im = op->st->impl;
+    const s3_conf *c = &im->conf;
+    http_req *h = &op->h;
+    http_req_init(h);
+    h->method = method;
+    h->body = body;
+    h->body_len = len;
+    h->done = on_http_done;
+    h->data = op;
+    h->connect_timeout_ms = c->connect_timeout_ms;
+    h->low_speed_time_s = c->low_speed_time_s;
+    h->verify_tls = c->verify_tls;
+    h->ca_bundle = c->ca_bundle[0] ? c->ca_bundle : NULL;
+    if (op->req && op->req->op == OP_GET && op->step == STEP_MAIN) {
+        h->out = op->req->buf;
+        h->discard = op->req->discard;
+        if (h->out) h->out->len = 0;
+    } else if (op->req && op->req->op == OP_READ && op->step == STEP_MAIN) {
+        h->out = op->req->buf;
+        h->out->len = 0;
+    } else {
+        h->out = &op->body; /* XML answers */
+        op->body.len = 0;
+    }
+    char host[400];
+    if (c->path_style)
+        snprintf(host, sizeof host, "%s", c->host);
+    else
+        snprintf(host, sizeof host, "%s.%s", op->st->bucket, c->host);
+    char hash[SIGV4_SHA256_HEX_SIZE];
+    if (c->unsigned_payload && len)
+        strcpy(hash, "UNSIGNED-PAYLOAD");
+    else
+        sigv4_sha256_hex(body ? body : "", len, hash);
+    sigv4_header hdrs[2];
+    size_t nh = 0;
+    hdrs[nh++] = (sigv4_header){"host", host};
+    if (range) hdrs[nh++] = (sigv4_header){"range", range};
+    if (!im->anonymous) {
+        char auth[SIGV4_AUTH_SIZE], amzdate[SIGV4_DATE_SIZE];
+        sigv4_request r = {.method = method, .path = op->path, .query = op->query,
+                           .headers = hdrs, .nheaders = nh, .payload_hash = hash,
+                           .time = time(NULL)};
+        if (sigv4_sign(&im->signer, &r, auth, sizeof auth, amzdate) < 0) {
+            h->curl_code = CURLE_FAILED_INIT;
+            snprintf(h->errbuf, sizeof h->errbuf, "cannot sign the request (key too long?)");
+            return on_http_done(h);
+        }
+        http_add_header(h, "Authorization", auth);
+        http_add_header(h, "x-amz-date", amzdate);
+        if (im->signer.session_token)
+            http_add_header(h, "x-amz-security-token", im->signer.session_token);
+    }
+    http_add_header(h, "x-amz-content-sha256", hash);
+    if (range) http_add_header(h, "Range", range);
+    http_add_header(h, "Expect", NULL); /* no 100-continue round trip */
+    if (http_submit(h)) on_http_done(h);
+}
+
+/* ---- errors ---- */
+
+static void on_error_elem(void *ud, const char *path, const char *text, size_t len)
+{
+    s3_op *op = ud;
+    if (strcmp(path, "Error/Code") == 0)
+        snprintf(op->code, sizeof op->code, "%.*s", (int)len, text);
+    else if (strcmp(path, "Error/Message") == 0)
+        snprintf(op->message, sizeof op->message, "%.*s", (int)len, text);
+}
+
+static int code_for(const char *code, long status)
+{
+    static const struct {
+        const char *name;
+        int code;
+    } map[] = {
+        {"NoSuchKey", S3D_NOT_FOUND},
+        {"NoSuchBucket", S3D_NOT_FOUND},
+        {"NoSuchUpload", S3D_NOT_FOUND},
+        {"NotFound", S3D_NOT_FOUND},
+        {"AccessDenied", S3D_ACCESS_DENIED},
+        {"InvalidAccessKeyId", S3D_ACCESS_DENIED},
+        {"SignatureDoesNotMatch", S3D_SIGNATURE},
+        {"SlowDown", S3D_SLOW_DOWN},
+        {"BucketAlreadyExists", S3D_EXISTS},
+        {"BucketAlreadyOwnedByYou", S3D_EXISTS},
+        {"BucketNotEmpty", S3D_NOT_EMPTY},
+        {"InvalidRange", S3D_INVALID},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(code, map[i].name) == 0) return map[i].code;
+    if (!*code && status == 404) return S3D_NOT_FOUND;
+    if (!*code && status == 403) return S3D_ACCESS_DENIED;
+    if (status == 416) return S3D_INVALID;
+    if (status == 503 && !*code) return S3D_HTTP;
+    return S3D_HTTP;
+}
+
+/* Decides whether a failed attempt is worth another; true for transport
+ * failures and 500/502/503/504/SlowDown on idempotent requests. */
+static int retryable(const s3_op *op)
+{
+    const http_req *h = &op->h;
+    if (!op->idempotent) return 0;
+    if (h->curl_code) {
+        switch (h->curl_code) {
+        case CURLE_COULDNT_CONNECT:
+        case CURLE_SEND_ERROR:
+        case CURLE_RECV_ERROR:
+        case CURLE_GOT_NOTHING:
+        case CURLE_OPERATION_TIMEDOUT:
+        case CURLE_PARTIAL_FILE: return 1;
+        default: return 0;
+        }
+    }
+    return h->status == 500 || h->status == 502 || h->status == 503 || h->status == 504 ||
+           strcmp(op->code, "SlowDown") == 0;
+}
+
+static void fail_from_response(s3_op *op)
+{
+    s3d_req *req = op->req;
+    http_req *h = &op->h;
+    if (!req) return;
+    req->http_status = (int)h->status;
+    if (h->curl_code) {
+        int code = h->curl_code == CURLE_OPERATION_TIMEDOUT ? S3D_TIMEOUT : S3D_CONNECTION;
+        s3d_req_fail(req, code, "%s", http_error_text(h));
+        req->http_status = 0;
+        return;
+    }
+    int code = code_for(op->code, h->status);
+    if (op->code[0])
+        s3d_req_fail(req, code, "HTTP %ld %s%s%s", h->status, op->code, op->message[0] ? ": " : "",
+                     op->message);
+    else if (code == S3D_NOT_FOUND)
+        s3d_req_fail(req, code, "not found (HTTP %ld)", h->status);
+    else if (code == S3D_ACCESS_DENIED)
+        s3d_req_fail(req, code, "access denied (HTTP %ld)", h->status);
+    else
+        s3d_req_fail(req, code, "HTTP %ld", h->status);
+}
+
+/* ---- completion and the steps of each operation ---- */
+
+static void stream_free_s3(s3d_stream *s);
+
+static void finish(s3_op *op)
+{
+    s3d_req *req = op->req;
+    if (op->orphan) {
+        s3d_store *st = op->st;
+        op_free(op); /* the store may be gone once we release it */
+        store_release(st);
+        return;
+    }
+    op_put(op);
+    if ((req->op == OP_COMMIT || req->op == OP_ABORT) && req->stream) {
+        stream_free_s3(req->stream); /* the binding has already forgotten it */
+        req->stream = NULL;
+    }
+    req->t_end = uv_hrtime();
+    req->done(req);
+}
+
+static void retry_fire(uv_timer_t *t);
+static void run_step(s3_op *op);
+
+static void schedule_retry(s3_op *op)
+{
+    s3_impl *im = op->st->impl;
+    double cap_ms = 50.0 * (1 << (op->attempt < 10 ? op->attempt : 10));
+    if (cap_ms > 5000) cap_ms = 5000;
+    uint64_t delay = (uint64_t)(cap_ms * ((double)rand() / RAND_MAX)); /* full jitter */
+    s3d_log(1, "retrying %s %s in %llu ms (attempt %d of %d): %s", op->h.method, op->path,
+            (unsigned long long)delay, op->attempt + 1, im->conf.max_attempts,
+            op->h.curl_code ? http_error_text(&op->h) : op->code[0] ? op->code : "5xx");
+    if (!op->timer) {
+        op->timer = malloc(sizeof *op->timer);
+        if (!op->timer) {
+            fail_from_response(op);
+            return finish(op);
+        }
+        uv_timer_init(&rt_self->loop, op->timer);
+    }
+    op->timer->data = op;
+    uv_timer_start(op->timer, retry_fire, delay, 0);
+}
+
+static void retry_fire(uv_timer_t *t)
+{
+    run_step(t->data);
+}
+
+static double parse_http_date(const char *s)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (!strptime(s, "%a, %d %b %Y %H:%M:%S", &tm)) return 0;
+    return (double)timegm(&tm);
+}
+
+static double parse_iso_date(const char *s, size_t len)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.*s", (int)len, s);
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *rest = strptime(buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!rest) return 0;
+    double frac = *rest == '.' ? strtod(rest, NULL) : 0;
+    return (double)timegm(&tm) + frac;
+}
+
+/* ListObjectsV2 answer: Contents and CommonPrefixes into req->list. */
+typedef struct list_ctx {
+    s3_op *op;
+    char key[1100];
+    size_t klen;
+    uint64_t size;
+    double mtime;
+    int oom;
+} list_ctx;
+
+static void on_list_elem(void *ud, const char *path, const char *text, size_t len)
+{
+    list_ctx *lc = ud;
+    s3_op *op = lc->op;
+    s3d_list *l = &op->req->list;
+    if (strncmp(path, "ListBucketResult/", 17)) return on_error_elem(op, path, text, len);
+    path += 17;
+    if (strcmp(path, "Contents/Key") == 0 || strcmp(path, "CommonPrefixes/Prefix") == 0) {
+        lc->klen = len < sizeof lc->key ? len : sizeof lc->key - 1;
+        memcpy(lc->key, text, lc->klen);
+        lc->key[lc->klen] = 0;
+        lc->size = 0;
+        lc->mtime = 0;
+    } else if (strcmp(path, "Contents/Size") == 0) {
+        char num[32];
+        snprintf(num, sizeof num, "%.*s", (int)(len < 31 ? len : 31), text);
+        lc->size = strtoull(num, NULL, 10);
+    } else if (strcmp(path, "Contents/LastModified") == 0) {
+        lc->mtime = parse_iso_date(text, len);
+    }
+    int is_prefix = strcmp(path, "CommonPrefixes") == 0;
+    if ((strcmp(path, "Contents") == 0 || is_prefix) && lc->klen >= op->strip) {
+        if (s3d_list_add(l, lc->key + op->strip, lc->klen - op->strip, lc->size, lc->mtime,
+                         is_prefix))
+            lc->oom = 1;
+    } else if (strcmp(path, "IsTruncated") == 0) {
+        op->truncated = len == 4 && memcmp(text, "true", 4) == 0;
+    } else if (strcmp(path, "NextContinuationToken") == 0 && !l->next_token) {
+        l->next_token = malloc(len + 1);
+        if (l->next_token) {
+            memcpy(l->next_token, text, len);
+            l->next_token[len] = 0;
+        }
+    }
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    return strcmp(((const s3d_entry *)a)->key, ((const s3d_entry *)b)->key);
+}
+
+static void on_upload_elem(void *ud, const char *path, const char *text, size_t len)
+{
+    s3_op *op = ud;
+    if (strcmp(path, "InitiateMultipartUploadResult/UploadId") == 0)
+        snprintf(op->upload_id, sizeof op->upload_id, "%.*s", (int)len, text);
+    else
+        on_error_elem(op, path, text, len);
+}
+
+static int parse_xml(s3_op *op, const char *buf, size_t len, xml_elem_fn fn, void *ud)
+{
+    char err[128];
+    if (!len) return 0;
+    if (xml_parse(buf, len, fn, ud, err, sizeof err)) {
+        if (op->req) s3d_req_fail(op->req, S3D_IO, "unreadable XML answer (%s)", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Part bookkeeping of a writer. */
+static int add_part(s3d_stream *s, const char *etag)
+{
+    if (s->nparts == s->capparts) {
+        int cap = s->capparts ? s->capparts * 2 : 16;
+        char(*e)[80] = realloc(s->etags, (size_t)cap * sizeof *e);
+        if (!e) return -1;
+        s->etags = e;
+        s->capparts = cap;
+    }
+    snprintf(s->etags[s->nparts++], 80, "%s", etag);
+    return 0;
+}
+
+static int build_complete_body(s3_op *op, s3d_stream *s)
+{
+    size_t need = 64 + (size_t)s->nparts * 160;
+    op->body.len = 0;
+    if (s3d_buf_reserve(&op->body, need)) return -1;
+    size_t n = (size_t)snprintf(op->body.data, need, "<CompleteMultipartUpload>");
+    for (int i = 0; i < s->nparts; i++)
+        n += (size_t)snprintf(op->body.data + n, need - n,
+                              "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>", i + 1,
+                              s->etags[i]);
+    n += (size_t)snprintf(op->body.data + n, need - n, "</CompleteMultipartUpload>");
+    op->body.len = n;
+    return 0;
+}
+
+/* The next request of op, from its operation and step. */
+static void run_step(s3_op *op)
+{
+    s3d_req *req = op->req;
+    s3d_stream *s = req ? req->stream : NULL;
+    const s3_conf *c = &((s3_impl *)op->st->impl)->conf;
+    char key[2048];
+    int klen;
+    op->code[0] = op->message[0] = 0;
+    op->query[0] = 0;
+    switch (op->step) {
+    case STEP_CREATE_UPLOAD:
+        op->idempotent = 0;
+        snprintf(op->query, sizeof op->query, "uploads=");
+        build_target(op, s->key, strlen(s->key));
+        return start_http(op, "POST", "", 0, NULL);
+    case STEP_PART: {
+        op->idempotent = 1;
+        size_t len = s->stage.len < c->part_size ? s->stage.len : (size_t)c->part_size;
+        char enc[1100];
+        size_t used = 0;
+        append_encoded(enc, sizeof enc, &used, s->upload_id, strlen(s->upload_id), 0);
+        enc[used] = 0;
+        snprintf(op->query, sizeof op->query, "partNumber=%d&uploadId=%s", s->nparts + 1, enc);
+        build_target(op, s->key, strlen(s->key));
+        return start_http(op, "PUT", s->stage.data, len, NULL);
+    }
+    case STEP_COMPLETE:
+    case STEP_ABORT: {
+        op->idempotent = op->step == STEP_ABORT;
+        const char *uid = s ? s->upload_id : op->upload_id;
+        char enc[1100];
+        size_t used = 0;
+        append_encoded(enc, sizeof enc, &used, uid, strlen(uid), 0);
+        enc[used] = 0;
+        snprintf(op->query, sizeof op->query, "uploadId=%s", enc);
+        build_target(op, s ? s->key : op->list_prefix_full,
+                     strlen(s ? s->key : op->list_prefix_full));
+        if (op->step == STEP_ABORT) return start_http(op, "DELETE", NULL, 0, NULL);
+        return start_http(op, "POST", op->body.data, op->body.len, NULL);
+    }
+    default: break;
+    }
+    switch (req->op) {
+    case OP_GET:
+    case OP_READ: {
+        op->idempotent = 1;
+        char range[64], *rp = NULL;
+        uint64_t off = req->offset, len = req->length;
+        if (req->op == OP_READ) {
+            op->seq = !req->ranged;
+            if (op->seq) off = s->pos;
+            if (!len) len = 1u << 20;
+            if (off >= s->size) {
+                req->buf->len = 0;
+                return finish(op);
+            }
+            if (len > s->size - off) len = s->size - off;
+            klen = snprintf(key, sizeof key, "%s", s->key);
+            req->ranged = 1;
+        } else {
+            klen = full_key(op->st, req->key, req->keylen, key, sizeof key);
+        }
+        if (req->ranged) {
+            if (len)
+                snprintf(range, sizeof range, "bytes=%llu-%llu", (unsigned long long)off,
+                         (unsigned long long)(off + len - 1));
+            else
+                snprintf(range, sizeof range, "bytes=%llu-", (unsigned long long)off);
+            rp = range;
+        }
+        if (klen < 0 || build_target(op, key, (size_t)klen)) break;
+        return start_http(op, "GET", NULL, 0, rp);
+    }
+    case OP_STAT:
+    case OP_OPEN_READ:
+        op->idempotent = 1;
+        klen = full_key(op->st, req->key, req->keylen, key, sizeof key);
+        if (klen < 0 || build_target(op, key, (size_t)klen)) break;
+        return start_http(op, "HEAD", NULL, 0, NULL);
+    case OP_PUT:
+        op->idempotent = 1;
+        klen = full_key(op->st, req->key, req->keylen, key, sizeof key);
+        if (klen < 0 || build_target(op, key, (size_t)klen)) break;
+        return start_http(op, "PUT", req->src, req->srclen, NULL);
+    case OP_COMMIT: /* a writer that never filled a part: one PUT */
+        op->idempotent = 1;
+        build_target(op, s->key, strlen(s->key));
+        return start_http(op, "PUT", s->stage.data ? s->stage.data : "", s->stage.len, NULL);
+    case OP_DELETE:
+        op->idempotent = 1;
+        klen = full_key(op->st, req->key, req->keylen, key, sizeof key);
+        if (klen < 0 || build_target(op, key, (size_t)klen)) break;
+        return start_http(op, "DELETE", NULL, 0, NULL);
+    case OP_LIST: {
+        op->idempotent = 1;
+        klen = full_key(op->st, req->key, req->keylen, key, sizeof key);
+        op->strip = strlen(op->st->prefix);
+        size_t used = 0;
+        char *q = op->query;
+        used += (size_t)snprintf(q, sizeof op->query, "list-type=2&max-keys=%d", LIST_PAGE);
+        if (req->token) {
+            used += (size_t)snprintf(q + used, sizeof op->query - used, "&continuation-token=");
+            if (append_encoded(q, sizeof op->query, &used, req->token, strlen(req->token), 0))
+                break;
+        }
+        if (!req->recursive)
+            used += (size_t)snprintf(q + used, sizeof op->query - used, "&delimiter=%%2F");
+        used += (size_t)snprintf(q + used, sizeof op->query - used, "&prefix=");
+        if (append_encoded(q, sizeof op->query, &used, key, (size_t)klen, 0)) break;
+        q[used] = 0;
+        if (build_target(op, NULL, 0)) break;
+        return start_http(op, "GET", NULL, 0, NULL);
+    }
+    case OP_MKBUCKET:
+    case OP_RMBUCKET:
+        op->idempotent = req->op == OP_RMBUCKET;
+        if (build_target(op, NULL, 0)) break;
+        if (req->op == OP_RMBUCKET) return start_http(op, "DELETE", NULL, 0, NULL);
+        if (strcmp(c->region, "us-east-1") == 0) return start_http(op, "PUT", NULL, 0, NULL);
+        op->body.len = 0;
+        if (s3d_buf_reserve(&op->body, 256)) break;
+        op->body.len = (size_t)snprintf(op->body.data, 256,
+                                        "<CreateBucketConfiguration><LocationConstraint>%s"
+                                        "</LocationConstraint></CreateBucketConfiguration>",
+                                        c->region);
+        return start_http(op, "PUT", op->body.data, op->body.len, NULL);
+    default: break;
+    }
+    s3d_req_fail(req, S3D_BAD_URI, "key too long for a request");
+    finish(op);
+}
+
+/* Moves the bytes after the uploaded part to the front of the stage. */
+static void stage_consume(s3d_stream *s, size_t n)
+{
+    memmove(s->stage.data, s->stage.data + n, s->stage.len - n);
+    s->stage.len -= n;
+}
+
+static void on_http_done(http_req *h)
+{
+    s3_op *op = h->data;
+    s3d_req *req = op->req;
+    s3d_stream *s = req ? req->stream : NULL;
+    const s3_conf *c = &((s3_impl *)op->st->impl)->conf;
+    if (req && !req->t_first) req->t_first = h->t_first;
+    if (h->status >= 300 || h->curl_code) {
+        if (h->errbody.len) parse_xml(op, h->errbody.data, h->errbody.len, on_error_elem, op);
+        if (++op->attempt < c->max_attempts && retryable(op)) return schedule_retry(op);
+        if (op->orphan) return finish(op);
+        fail_from_response(op);
+        if (s && s->writing && s->upload_id[0] && op->step != STEP_ABORT) {
+            /* leave nothing half-written: abort, then report the first error */
+            op->step = STEP_ABORT;
+            op->attempt = 0;
+            int code = req->code;
+            char detail[sizeof req->detail];
+            memcpy(detail, req->detail, sizeof detail);
+            run_step(op);
+            req->code = code;
+            memcpy(req->detail, detail, sizeof detail);
+            return;
+        }
+        return finish(op);
+    }
+    if (op->orphan) return finish(op);
+    req->http_status = (int)h->status;
+    op->attempt = 0;
+    switch (op->step) {
+    case STEP_CREATE_UPLOAD:
+        if (parse_xml(op, op->body.data, op->body.len, on_upload_elem, op)) return finish(op);
+        if (!op->upload_id[0]) {
+            s3d_req_fail(req, S3D_IO, "CreateMultipartUpload answered without an UploadId");
+            return finish(op);
+        }
+        snprintf(s->upload_id, sizeof s->upload_id, "%s", op->upload_id);
+        op->step = STEP_PART;
+        return run_step(op);
+    case STEP_PART: {
+        size_t len = s->stage.len < c->part_size ? s->stage.len : (size_t)c->part_size;
+        if (add_part(s, h->etag)) {
+            s3d_req_fail(req, S3D_NOMEM, "out of memory");
+            return finish(op);
+        }
+        stage_consume(s, len);
+        s->total += len;
+        if (s->stage.len >= c->part_size || (req->op == OP_COMMIT && s->stage.len))
+            return run_step(op); /* next part */
+        if (req->op == OP_COMMIT) {
+            if (build_complete_body(op, s)) {
+                s3d_req_fail(req, S3D_NOMEM, "out of memory");
+                return finish(op);
+            }
+            op->step = STEP_COMPLETE;
+            return run_step(op);
+        }
+        req->nbytes = req->srclen;
+        return finish(op);
+    }
+    case STEP_COMPLETE:
+        /* S3 may answer 200 and still put an <Error> in the body */
+        parse_xml(op, op->body.data, op->body.len, on_error_elem, op);
+        if (op->code[0]) {
+            fail_from_response(op);
+            op->step = STEP_ABORT;
+            int code = req->code;
+            char detail[sizeof req->detail];
+            memcpy(detail, req->detail, sizeof detail);
+            run_step(op);
+            req->code = code;
+            memcpy(req->detail, detail, sizeof detail);
+            return;
+        }
+        req->nbytes = s->total;
+        return finish(op);
+    case STEP_ABORT:
+        if (req->op == OP_ABORT) req->nbytes = 0;
+        return finish(op);
+    default: break;
+    }
+    switch (req->op) {
+    case OP_GET:
+    case OP_READ:
+        req->nbytes = h->body_bytes;
+        if (op->seq) s->pos += h->body_bytes;
+        if (h->content_length >= 0 && (uint64_t)h->content_length != h->body_bytes) {
+            s3d_req_fail(req, S3D_IO, "short body: %llu of %lld bytes",
+                         (unsigned long long)h->body_bytes, (long long)h->content_length);
+            req->http_status = (int)h->status;
+        }
+        break;
+    case OP_STAT:
+    case OP_OPEN_READ:
+        req->st.size = h->content_length > 0 ? (uint64_t)h->content_length : 0;
+        req->st.mtime = parse_http_date(h->last_modified);
+        snprintf(req->st.etag, sizeof req->st.etag, "%s", h->etag);
+        if (req->op == OP_OPEN_READ) {
+            s3d_stream *ns = calloc(1, sizeof *ns);
+            char key[2048];
+            int kl = full_key(op->st, req->key, req->keylen, key, sizeof key);
+            if (!ns || kl < 0 || !(ns->key = strdup(key))) {
+                free(ns);
+                s3d_req_fail(req, S3D_NOMEM, "out of memory");
+                break;
+            }
+            ns->size = req->st.size;
+            req->stream = ns;
+        }
+        break;
+    case OP_PUT:
+        req->nbytes = req->srclen;
+        snprintf(req->st.etag, sizeof req->st.etag, "%s", h->etag);
+        break;
+    case OP_COMMIT: req->nbytes = s->stage.len; break;
+    case OP_LIST: {
+        list_ctx lc = {.op = op};
+        if (parse_xml(op, op->body.data, op->body.len, on_list_elem, &lc)) break;
+        if (lc.oom) s3d_req_fail(req, S3D_NOMEM, "out of memory while listing");
+        if (!op->truncated) {
+            free(req->list.next_token);
+            req->list.next_token = NULL;
+        }
+        if (req->list.n)
+            qsort(req->list.items, req->list.n, sizeof *req->list.items, entry_cmp);
+        break;
+    }
+    default: break;
+    }
+    finish(op);
+}
+
+/* ---- the vtable ---- */
+
+static void stream_free_s3(s3d_stream *s)
+{
+    s3d_buf_free(&s->stage);
+    free(s->etags);
+    free(s->key);
+    free(s);
+}
+
+static void s3_submit(s3d_req *req)
+{
+    s3d_store *st = req->store;
+    const s3_conf *c = &((s3_impl *)st->impl)->conf;
+    s3d_stream *s = req->stream;
+    switch (req->op) {
+    case OP_OPEN_WRITE: { /* local until the first part is full */
+        char key[2048];
+        s3d_stream *ns = calloc(1, sizeof *ns);
+        int kl = full_key(st, req->key, req->keylen, key, sizeof key);
+        if (!ns || kl < 0 || !(ns->key = strdup(key))) {
+            free(ns);
+            s3d_req_fail(req, S3D_NOMEM, "out of memory");
+        } else {
+            ns->writing = 1;
+            ns->st = st;
+            req->stream = ns;
+        }
+        req->t_end = uv_hrtime();
+        return req->done(req);
+    }
+    case OP_WRITE:
+        if (s3d_buf_reserve(&s->stage, s->stage.len + req->srclen)) {
+            s3d_req_fail(req, S3D_NOMEM, "out of memory");
+            req->t_end = uv_hrtime();
+            return req->done(req);
+        }
+        memcpy(s->stage.data + s->stage.len, req->src, req->srclen);
+        s->stage.len += req->srclen;
+        if (s->stage.len < c->part_size) {
+            req->nbytes = req->srclen;
+            req->t_end = uv_hrtime();
+            return req->done(req);
+        }
+        break;
+    case OP_ABORT:
+        if (!s->upload_id[0]) {
+            stream_free_s3(s);
+            req->stream = NULL;
+            req->t_end = uv_hrtime();
+            return req->done(req);
+        }
+        break;
+    default: break;
+    }
+    s3_op *op = op_get(st);
+    if (!op) {
+        s3d_req_fail(req, S3D_NOMEM, "out of memory");
+        req->t_end = uv_hrtime();
+        return req->done(req);
+    }
+    op->req = req;
+    if (req->op == OP_WRITE)
+        op->step = s->upload_id[0] ? STEP_PART : STEP_CREATE_UPLOAD;
+    else if (req->op == OP_COMMIT && s->upload_id[0])
+        op->step = STEP_PART;
+    else if (req->op == OP_ABORT)
+        op->step = STEP_ABORT;
+    run_step(op);
+}
+
+/* Commit and abort free the stream once the request is done. The binding
+ * calls done() and then forgets the stream, so free it here afterwards. */
+static void s3_stream_free(s3d_stream *s)
+{
+    if (s->writing && s->upload_id[0] && s->st) {
+        /* a writer dropped mid-way: abort its upload without anyone waiting */
+        s3_op *op = op_get(s->st);
+        if (op) {
+            s->st->refs++; /* released when the abort finishes */
+            op->orphan = 1;
+            op->step = STEP_ABORT;
+            snprintf(op->upload_id, sizeof op->upload_id, "%s", s->upload_id);
+            snprintf(op->list_prefix_full, sizeof op->list_prefix_full, "%s", s->key);
+            s3d_log(1, "aborting the multipart upload of an abandoned writer: %s", s->key);
+            run_step(op);
+        }
+    }
+    stream_free_s3(s);
+}
+
+static int s3_open(s3d_store *st, char *err, size_t errlen)
+{
+    s3_impl *im = calloc(1, sizeof *im);
+    if (!im) {
+        snprintf(err, errlen, "out of memory");
+        return S3D_NOMEM;
+    }
+    if (s3_conf_load(&im->conf, NULL, err, errlen)) {
+        free(im);
+        return S3D_INVALID;
+    }
+    im->anonymous = !im->conf.access_key[0];
+    if (!im->anonymous &&
+        sigv4_init(&im->signer, im->conf.access_key, im->conf.secret_key,
+                   im->conf.session_token[0] ? im->conf.session_token : NULL, im->conf.region,
+                   "s3")) {
+        snprintf(err, errlen, "cannot set up request signing");
+        free(im);
+        return S3D_INVALID;
+    }
+    st->impl = im;
+    return S3D_OK;
+}
+
+static void s3_close(s3d_store *st)
+{
+    s3_impl *im = st->impl;
+    while (im->free_ops) {
+        s3_op *op = im->free_ops;
+        im->free_ops = op->next_free;
+        op_free(op);
+    }
+    if (!im->anonymous) sigv4_clear(&im->signer);
+    memset(&im->conf, 0, sizeof im->conf); /* the secret goes with it */
+    free(im);
+}
+
+const store_ops store_s3_ops = {
+    .scheme = "s3",
+    .caps = STORE_CAN_RANGE | STORE_CAN_STREAM | STORE_HAS_BUCKETS,
+    .open = s3_open,
+    .close = s3_close,
+    .submit = s3_submit,
+    .stream_free = s3_stream_free,
+};
