@@ -9,7 +9,7 @@
 # drift on a shared machine hits both alike. Every file goes into one
 # mktemp -d directory under BENCH_DIR, removed on exit (also on Ctrl-C). Knobs for quick
 # runs: BENCH_SIZE_MIB (1024), BENCH_SEQ_REPS (5), BENCH_REPS (3, random reads and the rest),
-# BENCH_RR_SECS (2), BENCH_NULL_SECS (3), BENCH_ONLY="seq rand hist tasks null" (any subset).
+# BENCH_RR_SECS (2), BENCH_NULL_SECS (2), BENCH_ONLY="seq rand hist tasks null" (any subset).
 set -u -o pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.." || exit 1
@@ -21,11 +21,14 @@ SIZE_MIB=${BENCH_SIZE_MIB:-1024}
 SEQ_REPS=${BENCH_SEQ_REPS:-5} # page-cache writes on a shared VM stall now and then: 5 for medians
 REPS=${BENCH_REPS:-3}
 RR_SECS=${BENCH_RR_SECS:-2}
-NULL_SECS=${BENCH_NULL_SECS:-3}
+NULL_SECS=${BENCH_NULL_SECS:-2}
 ONLY=${BENCH_ONLY:-seq rand hist tasks null}
-TMO="timeout -k 5 300"        # no single step may hang the run
+TMO="timeout --foreground -k 5 300" # no step may hang the run; Ctrl-C still reaches it
 
-die() {
+die() { # called as `cmd || die msg`: $? is still cmd's status here
+    local rc=$?
+    case $rc in 130 | 143) echo "bench: interrupted" >&2; exit 130 ;; esac
+    [ "$rc" = 124 ] && set -- "$* (timed out)"
     echo "bench: $*" >&2
     exit 1
 }
@@ -65,6 +68,7 @@ DATA=$W/data.bin # the page-cached file every read benchmark uses
 kv() { awk -v k="$2" '{ for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) { print substr($i, length(k) + 2); exit } }' <<<"$1"; }
 # median of the numbers given as arguments (the lower middle one for an even count)
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+best() { printf '%s\n' "$@" | sort -g | tail -1; }
 note() { echo "# $*"; }
 
 ROWS=()
@@ -124,6 +128,7 @@ if want seq; then
     done
     fresh
     note "  runs MB/s: ours ${ours[*]}; dd ${base[*]}; C loop ${raw[*]}"
+    note "  best: ours $(best "${ours[@]}"), dd $(best "${base[@]}"), C loop $(best "${raw[@]}") (the rows use medians)"
     row "seq write 1 MiB blocks (writer+commit)" "MB/s" "$(median "${ours[@]}")" "dd if=/dev/zero bs=1M" "$(median "${base[@]}")" higher 0.9
     row "seq write 1 MiB blocks (writer+commit)" "MB/s" "$(median "${ours[@]}")" "C write() loop (bench_seq)" "$(median "${raw[@]}")" higher
 
@@ -139,6 +144,7 @@ if want seq; then
         raw+=("$(kv "$out" mbps)")
     done
     note "  runs MB/s: ours ${ours[*]}; dd ${base[*]}; C loop ${raw[*]}"
+    note "  best: ours $(best "${ours[@]}"), dd $(best "${base[@]}"), C loop $(best "${raw[@]}") (the rows use medians)"
     row "seq read 1 MiB blocks (reader:read)" "MB/s" "$(median "${ours[@]}")" "dd of=/dev/null bs=1M" "$(median "${base[@]}")" higher 0.9
     row "seq read 1 MiB blocks (reader:read)" "MB/s" "$(median "${ours[@]}")" "C read() loop (bench_seq)" "$(median "${raw[@]}")" higher
 
@@ -172,7 +178,7 @@ if want rand; then
     note "  through the runtime (submit, pool thread, completion, resume) when the read itself is ~1 us"
     fio_rr() { # ioengine-args...
         $TMO fio --name=rr --filename="$DATA" --rw=randread --bs=64k --direct=0 --invalidate=0 \
-            --norandommap --randrepeat=1 --time_based --runtime="$RR_SECS" --lat_percentiles=1 \
+            --norandommap --randrepeat=1 --time_based --runtime="$RR_SECS" --lat_percentiles=1 --thread \
             --output-format=json "$@" 2>/dev/null | "$S3DLUA" run bench/fio_json.lua
     }
     declare -A R
@@ -183,7 +189,7 @@ if want rand; then
         if [ "$HAVE_FIO" = 1 ]; then
             out=$(fio_rr --ioengine=io_uring --iodepth=64) || out=""
             for k in iops mbps p50_us p99_us; do R[uring_$k]+=" $(kv "$out" $k)"; done
-            out=$(fio_rr --ioengine=psync --numjobs="$POOL" --thread --group_reporting) || out=""
+            out=$(fio_rr --ioengine=psync --numjobs="$POOL" --group_reporting) || out=""
             for k in iops mbps p50_us p99_us; do R[psync_$k]+=" $(kv "$out" $k)"; done
         fi
         out=$($TMO "$O/bench/bench_pread" "$DATA" 65536 "$RR_SECS" $((41 + i))) || die "bench_pread failed"
@@ -200,8 +206,9 @@ if want rand; then
     note "  runs IOPS: ours${R[ours_iops]}; io_uring${R[uring_iops]:- n/a}; psync x$POOL${R[psync_iops]:- n/a}; pread loop${R[pread_iops]}${R[pool4_iops]:+; ours pool 4${R[pool4_iops]}}"
     note "  runs qd1 4K IOPS: ours${R[qd1_iops]}; pread loop${R[pqd1_iops]}"
     m() { # median of R[key], n/a when empty
-        local v=${R[$1]:-}
-        [ -n "${v// /}" ] && median $v || echo n/a
+        local -a v
+        read -ra v <<<"${R[$1]:-}"
+        if [ "${#v[@]}" -gt 0 ]; then median "${v[@]}"; else echo n/a; fi
     }
     row "randread 64K x64 IOPS" "IOPS" "$(m ours_iops)" "fio io_uring iodepth=64" "$(m uring_iops)" higher 0.9
     row "randread 64K x64 MB/s" "MB/s" "$(m ours_mbps)" "fio io_uring iodepth=64" "$(m uring_mbps)" higher
@@ -262,26 +269,29 @@ if want null; then
     note "null:// (no I/O; completes on the next loop turn): 64 tasks x store:get(key, {discard=true})"
     note "  for ${NULL_SECS}s, 4 KiB objects; baseline fio ioengine=null bs=4k iodepth=64 gtod_reduce=1"
     note "  (fio's framework alone, no per-I/O clock either), --thread numjobs=N for N threads"
-    o1=$($TMO "$S3DLUA" run bench/null.lua 64 "$NULL_SECS" 4KiB) || die "null.lua failed: $o1"
-    o2=$($TMO "$S3DLUA" --threads 2 run bench/null.lua 64 "$NULL_SECS" 4KiB) || die "null.lua --threads 2 failed: $o2"
-    sed 's/^/#   1 thread:  /' <<<"$o1"
-    sed 's/^/#   2 threads: /' <<<"$o2"
-    t1=$(kv "$(grep '^threads=' <<<"$o1")" ops_per_s)
-    t2=$(kv "$(grep '^threads=' <<<"$o2")" ops_per_s)
-    f1=n/a f2=n/a
-    if [ "$HAVE_FIO" = 1 ]; then
-        fio_null() {
-            $TMO fio --name=null --ioengine=null --size=1g --rw=read --bs=4k --iodepth=64 \
-                --gtod_reduce=1 --time_based --runtime="$NULL_SECS" --thread --group_reporting \
-                --output-format=json "$@" 2>/dev/null | "$S3DLUA" run bench/fio_json.lua
-        }
-        f1=$(kv "$(fio_null --numjobs=1)" iops)
-        f2=$(kv "$(fio_null --numjobs=2)" iops)
-    fi
-    row "null:// get discard, 64 tasks, 1 thread" "ops/s" "$t1" "fio null iodepth=64, 1 job" "$f1" higher
-    row "null:// get discard, 64 tasks, --threads 2" "ops/s" "$t2" "fio null iodepth=64, 2 jobs" "$f2" higher
-    row "null:// scaling 2 threads / 1 thread" "x" "$(awk -v a="$t2" -v b="$t1" 'BEGIN { printf "%.2f", a / b }')" \
-        "ideal on $(nproc) CPUs" "$(($(nproc) < 2 ? 1 : 2))" higher
+    fio_null() {
+        $TMO fio --name=null --ioengine=null --size=1g --rw=read --bs=4k --iodepth=64 \
+            --gtod_reduce=1 --time_based --runtime="$NULL_SECS" --thread --group_reporting \
+            --output-format=json "$@" 2>/dev/null | "$S3DLUA" run bench/fio_json.lua
+    }
+    t1=() t2=() f1=() f2=() sc=()
+    for i in $(seq "$REPS"); do
+        o1=$($TMO "$S3DLUA" run bench/null.lua 64 "$NULL_SECS" 4KiB) || die "null.lua failed: $o1"
+        o2=$($TMO "$S3DLUA" --threads 2 run bench/null.lua 64 "$NULL_SECS" 4KiB) || die "null.lua --threads 2 failed: $o2"
+        [ "$i" = 1 ] && sed 's/^/#   first run, 2 threads: /' <<<"$o2"
+        t1+=("$(kv "$(grep '^threads=' <<<"$o1")" ops_per_s)")
+        t2+=("$(kv "$(grep '^threads=' <<<"$o2")" ops_per_s)")
+        sc+=("$(awk -v a="${t2[-1]}" -v b="${t1[-1]}" 'BEGIN { printf "%.2f", a / b }')")
+        if [ "$HAVE_FIO" = 1 ]; then
+            f1+=("$(kv "$(fio_null --numjobs=1)" iops)")
+            f2+=("$(kv "$(fio_null --numjobs=2)" iops)")
+        fi
+    done
+    note "  runs ops/s: ours 1 thread ${t1[*]}; 2 threads ${t2[*]} (scaling ${sc[*]}); fio 1 job ${f1[*]:-n/a}; 2 jobs ${f2[*]:-n/a}"
+    mf() { if [ "$#" -gt 0 ]; then median "$@"; else echo n/a; fi; }
+    row "null:// get discard, 64 tasks, 1 thread" "ops/s" "$(median "${t1[@]}")" "fio null iodepth=64, 1 job" "$(mf "${f1[@]}")" higher
+    row "null:// get discard, 64 tasks, --threads 2" "ops/s" "$(median "${t2[@]}")" "fio null iodepth=64, 2 jobs" "$(mf "${f2[@]}")" higher
+    row "null:// scaling 2 threads / 1 thread" "x" "$(median "${sc[@]}")" "ideal on $(nproc) CPUs" "$(($(nproc) < 2 ? 1 : 2))" higher
 fi
 
 echo

@@ -343,7 +343,10 @@ int http_submit(http_req *h)
         h->curl_code = CURLE_OUT_OF_MEMORY;
         return -1;
     }
-    if (!h->easy) h->easy = easy_get(ht);
+    if (h->easy)
+        curl_easy_reset(h->easy); /* options of the last request must not leak into this one */
+    else
+        h->easy = easy_get(ht);
     CURL *e = h->easy;
     if (!e) {
         h->curl_code = CURLE_OUT_OF_MEMORY;
@@ -367,6 +370,7 @@ int http_submit(http_req *h)
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, h->low_speed_time_s);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, h->low_speed_limit);
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    if (s3d_log_level >= 3) curl_easy_setopt(e, CURLOPT_VERBOSE, 1L); /* -vvv: the wire */
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, h->verify_tls ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, h->verify_tls ? 2L : 0L);
     if (h->ca_bundle) curl_easy_setopt(e, CURLOPT_CAINFO, h->ca_bundle);

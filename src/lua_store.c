@@ -308,10 +308,17 @@ static void read_opts(lua_State *L, int idx, s3d_req *req)
     req->own_buf = 1; /* result goes into a new buffer */
     if (lua_isnoneornil(L, idx)) return;
     luaL_checktype(L, idx, LUA_TTABLE);
-    int has_off = 0, has_len = 0;
+    int has_off = 0, has_len = 0, has_suffix = 0;
     req->offset = opt_size(L, idx, "offset", 0, &has_off);
     req->length = opt_size(L, idx, "length", 0, &has_len);
-    req->ranged = has_off || has_len;
+    uint64_t suffix = opt_size(L, idx, "suffix", 0, &has_suffix);
+    if (has_suffix) {
+        if (has_off || has_len) luaL_argerror(L, idx, "suffix cannot be combined with offset/length");
+        if (!suffix) luaL_argerror(L, idx, "suffix must be at least 1 byte");
+        req->suffix = 1;
+        req->length = suffix;
+    }
+    req->ranged = has_off || has_len || has_suffix;
     req->discard = opt_bool(L, idx, "discard");
     lua_getfield(L, idx, "into");
     if (!lua_isnil(L, -1)) {

@@ -218,6 +218,8 @@ int main(int argc, char **argv)
             s3d_log_level += 1;
         } else if (strcmp(a, "-vv") == 0) {
             s3d_log_level += 2;
+        } else if (strcmp(a, "-vvv") == 0) {
+            s3d_log_level += 3; /* and libcurl's own trace of every request */
         } else if (strcmp(a, "-t") == 0 || strcmp(a, "--threads") == 0) {
             if (i + 1 >= argc || (threads = atoi(argv[i + 1])) < 1 || threads > 1024) {
                 fprintf(stderr, "s3dlua: %s needs a thread count (1..1024)\n", a);

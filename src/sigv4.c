@@ -64,6 +64,7 @@ static void w_slow(struct wbuf *w, const void *s, size_t n)
 {
     if (!w->md) {
         w->full = 1;
+        w->cap = w->len; /* nothing more fits: later writes all come here */
         return;
     }
     if (w->len && !EVP_DigestUpdate(w->md, w->p, w->len)) w->err = 1;
@@ -78,7 +79,7 @@ static void w_slow(struct wbuf *w, const void *s, size_t n)
 
 static inline void w_put(struct wbuf *w, const void *s, size_t n)
 {
-    if (n <= w->cap - w->len && !w->full) {
+    if (n <= w->cap - w->len) {
         memcpy(w->p + w->len, s, n);
         w->len += n;
     } else {
@@ -88,10 +89,17 @@ static inline void w_put(struct wbuf *w, const void *s, size_t n)
 
 static inline void w_putc(struct wbuf *w, char c)
 {
-    if (w->len < w->cap && !w->full)
+    if (w->len < w->cap)
         w->p[w->len++] = c;
     else
         w_slow(w, &c, 1);
+}
+
+/* Room for n more bytes without a flush? Then the caller writes through a local pointer,
+ * which the compiler need not reload after every byte as it must w->p and w->len. */
+static inline char *w_room(struct wbuf *w, size_t n)
+{
+    return n <= w->cap - w->len ? w->p + w->len : NULL;
 }
 
 static inline void w_puts(struct wbuf *w, const char *s)
@@ -105,6 +113,31 @@ static inline void w_puts(struct wbuf *w, const char *s)
 static void put_canonical(struct wbuf *w, const char *in, size_t n, int keep_slash, int twice)
 {
     const unsigned char *p = (const unsigned char *)in, *end = p + n;
+    char *o = w_room(w, 5 * n), *o0 = o; /* 5: "%25XX" is the longest form of a byte */
+    if (o) {
+        while (p < end) {
+            unsigned c = *p++;
+            int escaped = 0;
+            if (c == '%' && end - p >= 2 && hexval(p[0]) >= 0 && hexval(p[1]) >= 0) {
+                c = (unsigned)(hexval(p[0]) << 4 | hexval(p[1]));
+                p += 2;
+                escaped = 1;
+            }
+            if (unreserved(c) || (c == '/' && keep_slash && !escaped)) {
+                *o++ = (char)c;
+            } else {
+                *o++ = '%';
+                if (twice) {
+                    *o++ = '2';
+                    *o++ = '5';
+                }
+                *o++ = hex_upper[c >> 4];
+                *o++ = hex_upper[c & 15];
+            }
+        }
+        w->len += (size_t)(o - o0);
+        return;
+    }
     while (p < end) {
         unsigned c = *p++;
         int escaped = 0;
@@ -175,6 +208,7 @@ struct qpair {
 struct hent {
     const char *name, *val;
     size_t nn, vn;
+    int repeat; /* same name as the previous entry (after sorting) */
 };
 
 struct prepared {
@@ -320,6 +354,7 @@ static int prepare(const sigv4_signer *s, const sigv4_request *r, const char *am
         }
         p->h[j] = t;
     }
+    for (size_t i = 0; i < p->nh; i++) p->h[i].repeat = i && name_cmp(&p->h[i - 1], &p->h[i]) == 0;
     return parse_query(r->query, p);
 }
 
@@ -385,13 +420,19 @@ static void put_value(struct wbuf *w, const char *v, size_t n)
 
 static void put_lower(struct wbuf *w, const char *s, size_t n)
 {
+    char *o = w_room(w, n);
+    if (o) {
+        for (size_t i = 0; i < n; i++) o[i] = (char)lower((unsigned char)s[i]);
+        w->len += n;
+        return;
+    }
     for (size_t i = 0; i < n; i++) w_putc(w, (char)lower((unsigned char)s[i]));
 }
 
 static void put_signed_headers(struct wbuf *w, const struct prepared *p)
 {
     for (size_t i = 0; i < p->nh; i++) {
-        if (i && name_cmp(&p->h[i - 1], &p->h[i]) == 0) continue;
+        if (p->h[i].repeat) continue;
         if (i) w_putc(w, ';');
         put_lower(w, p->h[i].name, p->h[i].nn);
     }
@@ -414,21 +455,24 @@ static int put_creq(struct wbuf *w, struct wbuf *auth, const sigv4_signer *s,
         put_canonical(w, p->q[i].v, p->q[i].vn, 0, 0);
     }
     w_putc(w, '\n');
-    for (size_t i = 0; i < p->nh;) {
-        put_lower(w, p->h[i].name, p->h[i].nn);
-        w_putc(w, ':');
-        put_value(w, p->h[i].val, p->h[i].vn);
-        size_t j = i + 1;
-        for (; j < p->nh && name_cmp(&p->h[i], &p->h[j]) == 0; j++) {
+    for (size_t i = 0; i < p->nh; i++) {
+        if (p->h[i].repeat) {
             w_putc(w, ',');
-            put_value(w, p->h[j].val, p->h[j].vn);
+        } else {
+            if (i) w_putc(w, '\n');
+            put_lower(w, p->h[i].name, p->h[i].nn);
+            w_putc(w, ':');
         }
-        w_putc(w, '\n');
-        i = j;
+        put_value(w, p->h[i].val, p->h[i].vn);
     }
-    w_putc(w, '\n');
-    put_signed_headers(w, p);
-    if (auth) put_signed_headers(auth, p);
+    w_put(w, "\n\n", 2);
+    if (auth) { /* write the list once, into the Authorization value, and copy it */
+        size_t start = auth->len;
+        put_signed_headers(auth, p);
+        w_put(w, auth->p + start, auth->len - start);
+    } else {
+        put_signed_headers(w, p);
+    }
     w_putc(w, '\n');
     w_puts(w, p->payload);
     return 0;

@@ -98,6 +98,7 @@ struct s3d_req {
     size_t keylen;
     uint64_t offset, length; /* range for GET/READ; length 0 = to the end */
     int ranged;
+    int suffix;              /* GET: the last `length` bytes (HTTP bytes=-N) */
     int discard;     /* GET: count the bytes, keep none */
     s3d_buf *buf;    /* GET/READ: destination; PUT/WRITE: unused */
     const char *src; /* PUT/WRITE: source bytes */

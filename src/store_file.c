@@ -170,7 +170,10 @@ static void do_get(s3d_req *req, const char *path, int direct)
     uint64_t size = (uint64_t)sb.st_size, off = 0, len = size;
     req->st.size = size;
     req->st.mtime = (double)sb.st_mtim.tv_sec + sb.st_mtim.tv_nsec / 1e9;
-    if (req->ranged) {
+    if (req->suffix) {
+        len = req->length < size ? req->length : size;
+        off = size - len;
+    } else if (req->ranged) {
         off = req->offset;
         if (off > size || (off == size && size > 0)) {
             s3d_req_fail(req, S3D_INVALID, "range starts at %llu, past the end (%llu bytes)",

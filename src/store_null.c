@@ -33,6 +33,7 @@ static void run(s3d_req *req)
     switch (req->op) {
     case OP_GET: {
         uint64_t off = req->ranged ? req->offset : 0;
+        if (req->suffix) off = req->length < size ? size - req->length : 0;
         uint64_t len = off < size ? size - off : 0;
         if (req->ranged && req->length && req->length < len) len = req->length;
         req->st.size = size;

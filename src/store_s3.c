@@ -47,6 +47,7 @@ typedef struct s3_op {
     int step;
     int orphan; /* abort of a garbage-collected writer: nobody waits */
     int seq;    /* a sequential stream read: advances the stream position */
+    uint64_t range_start; /* first byte a ranged GET asked for */
     uv_timer_t *timer;
     struct s3_op *next_free;
     s3d_buf body; /* request bodies we build (multipart complete) */
@@ -543,7 +544,11 @@ static void run_step(s3_op *op)
         } else {
             klen = full_key(op->st, req->key, req->keylen, key, sizeof key);
         }
-        if (req->ranged) {
+        op->range_start = off;
+        if (req->suffix) {
+            snprintf(range, sizeof range, "bytes=-%llu", (unsigned long long)len);
+            rp = range;
+        } else if (req->ranged) {
             if (len)
                 snprintf(range, sizeof range, "bytes=%llu-%llu", (unsigned long long)off,
                          (unsigned long long)(off + len - 1));
@@ -618,6 +623,32 @@ static void stage_consume(s3d_stream *s, size_t n)
 {
     memmove(s->stage.data, s->stage.data + n, s->stage.len - n);
     s->stage.len -= n;
+}
+
+/* A server that ignores or misreads a Range header must not pass unnoticed:
+ * the answer's Content-Range has to start where we asked. */
+static int range_matches(s3_op *op, const http_req *h)
+{
+    s3d_req *req = op->req;
+    unsigned long long first = 0, last = 0, total = 0;
+    if (h->status == 200) {
+        if (!req->suffix && op->range_start == 0) return 1; /* whole object from 0 */
+        s3d_req_fail(req, S3D_IO, "the server ignored the Range header (HTTP 200)");
+        return 0;
+    }
+    if (sscanf(h->content_range, "bytes %llu-%llu/%llu", &first, &last, &total) != 3) {
+        s3d_req_fail(req, S3D_IO, "HTTP 206 without a readable Content-Range ('%s')",
+                     h->content_range);
+        return 0;
+    }
+    unsigned long long want = req->suffix ? (total > req->length ? total - req->length : 0)
+                                          : op->range_start;
+    if (first != want) {
+        s3d_req_fail(req, S3D_IO, "asked for bytes from %llu, the server sent %s", want,
+                     h->content_range);
+        return 0;
+    }
+    return 1;
 }
 
 static void on_http_done(http_req *h)
@@ -705,6 +736,7 @@ static void on_http_done(http_req *h)
     case OP_GET:
     case OP_READ:
         req->nbytes = h->body_bytes;
+        if (req->ranged && !range_matches(op, h)) break;
         if (op->seq) s->pos += h->body_bytes;
         if (h->content_length >= 0 && (uint64_t)h->content_length != h->body_bytes) {
             s3d_req_fail(req, S3D_IO, "short body: %llu of %lld bytes",

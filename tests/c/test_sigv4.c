@@ -130,9 +130,6 @@ static const struct vec suite[] = {
      "dc7f04a3abfde8d472b0ab1a418b741b7c67174dad1551b4117b15527fbe966c",
      "host;my-header1;x-amz-date",
      "c9d5ea9f3f72853aea855b47ea873832890dbdd183b4468f858259531a5138ea"},
-    {"get-header-value-order", "GET", "/", NULL,
-     {HOST, {"My-Header1", "value4"}, {"My-Header1", "value1"}, {"My-Header1", "value3"}}, 4, NULL,
-     NULL, NULL, NULL, NULL}, /* filled in main: it has five headers */
     {"get-header-value-trim", "GET", "/", NULL,
      {HOST, {"My-Header1", " value1"}, {"My-Header2", " \"a   b   c\""}}, 3, NULL,
      "GET\n/\n\nhost:example.amazonaws.com\nmy-header1:value1\nmy-header2:\"a b c\"\n"
@@ -191,6 +188,16 @@ static const struct vec suite[] = {
      "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"},
 };
 
+static int starts(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static void hex32(const unsigned char *d, char *out)
+{
+    for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
 /* Checks the canonical request, the string to sign and the Authorization value of v. */
 static void check_vec(sigv4_signer *s, const struct vec *v, time_t t, const char *date,
                       const char *ak, const char *scope)
@@ -238,10 +245,10 @@ static void test_suite(void)
     test_eq_int(s.flags, SIGV4_FLAGS_GENERIC, "a service other than s3 gets the generic rules");
     s.flags = SIGV4_NORMALIZE_PATH; /* the suite encodes its raw paths once */
     for (size_t i = 0; i < sizeof suite / sizeof suite[0]; i++)
-        if (suite[i].signature)
-            check_vec(&s, &suite[i], T_SUITE, "20150830T123600Z", SUITE_AK, SUITE_SCOPE);
+        check_vec(&s, &suite[i], T_SUITE, "20150830T123600Z", SUITE_AK, SUITE_SCOPE);
 
-    /* get-header-value-order: My-Header1 given four times, values kept in request order. */
+    /* get-header-value-order (five headers, one more than struct vec holds): My-Header1
+     * given four times, values kept in request order. */
     sigv4_header h[] = {HOST,
                         {"My-Header1", "value4"},
                         {"My-Header1", "value1"},
@@ -335,7 +342,7 @@ static void test_s3_doc(void)
         check_vec(&s, &v[i], T_S3DOC, "20130524T000000Z", DOC_AK, DOC_SCOPE);
 
     /* The documented signing key for 20130524/us-east-1/s3. */
-    for (int i = 0; i < 32; i++) snprintf(key + 2 * i, 3, "%02x", s.key[i]);
+    hex32(s.key, key);
     test_eq_str(key, "dbb893acc010964918f1fd433add87c70e8b0db6be30c1fbeafefa5ec6ba8378",
                 "S3 doc signing key");
 
@@ -344,7 +351,7 @@ static void test_s3_doc(void)
     sigv4_request r = {"GET", "/test$file.text", NULL, h, 2, EMPTY, T_S3DOC};
     char creq[1024];
     sigv4_canonical_request(&s, &r, creq, sizeof creq);
-    test_ok(strncmp(creq, "GET\n/test%24file.text\n\n", 24) == 0,
+    test_ok(starts(creq, "GET\n/test%24file.text\n\n"),
             "a raw '$' in the path is signed as %24");
     sigv4_clear(&s);
 
@@ -354,7 +361,7 @@ static void test_s3_doc(void)
     r = (sigv4_request){"GET", "/", "Action=ListUsers&Version=2010-05-08", ih, 1, NULL, T_SUITE};
     char auth[SIGV4_AUTH_SIZE], date[SIGV4_DATE_SIZE];
     test_ok(sigv4_sign(&s, &r, auth, sizeof auth, date) > 0, "sign an iam request");
-    for (int i = 0; i < 32; i++) snprintf(key + 2 * i, 3, "%02x", s.key[i]);
+    hex32(s.key, key);
     test_eq_str(key, "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9",
                 "General Reference signing key (iam)");
     sigv4_clear(&s);
@@ -484,13 +491,8 @@ static void test_botocore(void)
     /* botocore's copy of the 2011 suite double-encodes get-utf8's "/%E1%88%B4". */
     r = (sigv4_request){"GET", "/%E1%88%B4", NULL, h4, 1, NULL, T_2026};
     sigv4_canonical_request(&s, &r, creq, sizeof creq);
-    test_ok(strncmp(creq, "GET\n/%25E1%2588%25B4\n\n", 23) == 0, "double-encoded UTF-8 path");
+    test_ok(starts(creq, "GET\n/%25E1%2588%25B4\n\n"), "double-encoded UTF-8 path");
     sigv4_clear(&s);
-}
-
-static void hex32(const unsigned char *d, char *out)
-{
-    for (int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
 /* The signing key is derived once per date and reused within it. */
@@ -577,8 +579,8 @@ static void test_long_request(void)
                 "canonical_request: small buffer");
     test_eq_str(creq, "", "canonical_request: nothing on -ENOSPC");
     clen = sigv4_canonical_request(&s, &r, creq, sizeof creq);
-    test_ok(strstr(creq, "x-amz-meta-k00:tttt") != NULL && strstr(creq, "\nPUT") == NULL,
-            "headers sorted");
+    const char *k00 = strstr(creq, "\nx-amz-meta-k00:tttt"), *k19 = strstr(creq, "\nx-amz-meta-k19:");
+    test_ok(k00 && k19 && k00 < k19, "headers sorted");
     sigv4_sha256_hex(creq, (size_t)clen, hash);
     snprintf(want, sizeof want, "AWS4-HMAC-SHA256\n20260102T030405Z\n%s\n%s",
              "20260102/us-east-1/s3/aws4_request", hash);
@@ -699,15 +701,15 @@ static void test_headers(void)
     /* S3 paths are not normalized: "//" and "." are part of the key. */
     r = (sigv4_request){"GET", "/b//./a/../c", "", h + 1, 1, NULL, T_SUITE};
     sigv4_canonical_request(&s, &r, creq, sizeof creq);
-    test_ok(strncmp(creq, "GET\n/b//./a/../c\n\n", 18) == 0, "S3 paths kept as they are");
+    test_ok(starts(creq, "GET\n/b//./a/../c\n\n"), "S3 paths kept as they are");
     r.path = "";
     sigv4_canonical_request(&s, &r, creq, sizeof creq);
-    test_ok(strncmp(creq, "GET\n/\n\n", 7) == 0, "empty path is /");
+    test_ok(starts(creq, "GET\n/\n\n"), "empty path is /");
     /* Query details: empty key, a bare '%', '+' as a plus, '&&' and a leading '?'. */
     r.path = "/";
     r.query = "?b=%&&a+b=1%2B2&=x&c";
     sigv4_canonical_request(&s, &r, creq, sizeof creq);
-    test_ok(strncmp(creq, "GET\n/\n=x&a%2Bb=1%2B2&b=%25&c=\n", 30) == 0, "query edge cases");
+    test_ok(starts(creq, "GET\n/\n=x&a%2Bb=1%2B2&b=%25&c=\n"), "query edge cases");
     s.flags = SIGV4_FLAGS_GENERIC;
     r.query = NULL;
     const char *paths[][2] = {{"/a/b/..", "/a/"},     {"/a/b/.", "/a/b/"}, {"/..", "/"},
@@ -718,7 +720,7 @@ static void test_headers(void)
         sigv4_canonical_request(&s, &r, creq, sizeof creq);
         snprintf(want, sizeof want, "GET\n%s\n", paths[i][1]);
         snprintf(what, sizeof what, "normalize %s", paths[i][0]);
-        test_ok(strncmp(creq, want, strlen(want)) == 0, what);
+        test_ok(starts(creq, want), what);
     }
     sigv4_clear(&s);
 }

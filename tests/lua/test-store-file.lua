@@ -23,6 +23,10 @@ t.eq(st:stat("x").is_dir, true, "a directory stats as one")
 t.eq(st:get("x/one.txt", { offset = 6 }):tostring(), "world", "range from an offset to the end")
 t.eq(st:get("x/one.txt", { offset = 2, length = 3 }):tostring(), "llo", "offset + length")
 t.eq(st:get("x/one.txt", { offset = 6, length = 100 }):tostring(), "world", "a length past the end is cut")
+t.eq(st:get("x/one.txt", { suffix = 5 }):tostring(), "world", "a suffix range reads the last bytes")
+t.eq(st:get("x/one.txt", { suffix = 500 }):tostring(), "hello world", "a suffix longer than the object reads it all")
+t.raises(function() st:get("x/one.txt", { suffix = 5, offset = 1 }) end, "cannot be combined",
+  "suffix with offset raises")
 local v, err, code = st:get("x/one.txt", { offset = 50 })
 t.ok(v == nil and code == "invalid", "a range past the end is an error", tostring(err))
 

@@ -54,6 +54,7 @@ spawn() {
     shift
     (cd "$DIR" && exec setsid "$@") </dev/null >>"$DIR/log/$name.out" 2>&1 9>&- &
     echo "$name $!" >>"$DIR/pids"
+    disown $! # no "Killed" job report if fail() kills it
 }
 
 # running PID: true if PID exists and is not a zombie (builtins only: cheap).
