@@ -72,15 +72,19 @@ benches: $(BENCHES)
 deps:
 	@tests/install-deps.sh
 
+# The real servers the tests run against (s3rver, radosgw, azurite).
+test-deps: deps
+	@tests/servers/install.sh
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	./$(BIN) run scripts/demo.lua
 
-test: deps
+test: test-deps
 	@$(MAKE) --no-print-directory all ctests
 	@S3DLUA=./$(BIN) O=$(O) tests/run.sh
 
-test-valgrind: deps
+test-valgrind: test-deps
 	@$(MAKE) --no-print-directory all ctests
 	@VALGRIND=1 S3DLUA=./$(BIN) O=$(O) tests/run.sh
 
@@ -89,7 +93,7 @@ asan:
 	  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" all ctests
 
-test-asan: deps asan
+test-asan: test-deps asan
 	@ASAN_OPTIONS=detect_leaks=1 S3DLUA=./s3dlua-asan O=obj-asan tests/run.sh
 
 bench: deps
@@ -102,5 +106,5 @@ format:
 clean:
 	rm -rf obj obj-asan $(BIN) s3dlua-asan
 
-.PHONY: all deps demo test test-valgrind asan test-asan bench benches ctests format clean
+.PHONY: all deps test-deps demo test test-valgrind asan test-asan bench benches ctests format clean
 -include $(OBJ:.o=.d)

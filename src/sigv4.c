@@ -209,6 +209,7 @@ struct hent {
     const char *name, *val;
     size_t nn, vn;
     int repeat; /* same name as the previous entry (after sorting) */
+    int raw;    /* added by the signer, known clean: no trimming needed */
 };
 
 struct prepared {
@@ -217,6 +218,7 @@ struct prepared {
     struct qpair q[SIGV4_MAX_QUERY];
     size_t nq;
     const char *payload;
+    size_t payload_len;
 };
 
 static int name_cmp(const struct hent *a, const struct hent *b)
@@ -238,14 +240,15 @@ static int name_is(const char *name, size_t nn, const char *lc)
     return i == nn && !lc[i];
 }
 
-/* A token without separators or control characters (method, header name, payload hash). */
-static int valid_token(const char *s, size_t *len)
+/* Non-empty, without whitespace or control characters, and without ':' unless colon_ok
+ * (methods, header names and payload hashes have none; session tokens might). */
+static int valid_token(const char *s, size_t *len, int colon_ok)
 {
     size_t i = 0;
     if (!s) return 0;
     for (; s[i]; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c <= ' ' || c == 0x7f || c == ':') return 0;
+        if (c <= ' ' || c == 0x7f || (c == ':' && !colon_ok)) return 0;
     }
     *len = i;
     return i > 0;
@@ -301,13 +304,14 @@ static int parse_query(const char *q, struct prepared *p)
     return 0;
 }
 
-static void add_header(struct prepared *p, const char *name, const char *val)
+static void add_header(struct prepared *p, const char *name, const char *val, size_t vn)
 {
     struct hent *e = &p->h[p->nh++];
     e->name = name;
     e->nn = strlen(name);
     e->val = val;
-    e->vn = strlen(val);
+    e->vn = vn;
+    e->raw = 1;
 }
 
 /* Validates r and collects what the canonical request needs; writes nothing. */
@@ -317,10 +321,10 @@ static int prepare(const sigv4_signer *s, const sigv4_request *r, const char *am
     size_t n;
     int host = 0;
 
-    if (!valid_token(r->method, &n)) return -EINVAL;
+    if (!valid_token(r->method, &n, 0)) return -EINVAL;
     if (r->path && r->path[0] && r->path[0] != '/') return -EINVAL;
     p->payload = r->payload_hash ? r->payload_hash : SIGV4_EMPTY_SHA256;
-    if (!valid_token(p->payload, &n)) return -EINVAL;
+    if (!valid_token(p->payload, &p->payload_len, 0)) return -EINVAL;
     if (r->nheaders > SIGV4_MAX_HEADERS) return -E2BIG;
     if (r->nheaders && !r->headers) return -EINVAL;
 
@@ -328,9 +332,10 @@ static int prepare(const sigv4_signer *s, const sigv4_request *r, const char *am
     for (size_t i = 0; i < r->nheaders; i++) {
         const sigv4_header *h = &r->headers[i];
         struct hent *e = &p->h[p->nh];
-        if (!valid_token(h->name, &e->nn) || !valid_value(h->value, &e->vn)) return -EINVAL;
+        if (!valid_token(h->name, &e->nn, 0) || !valid_value(h->value, &e->vn)) return -EINVAL;
         e->name = h->name;
         e->val = h->value;
+        e->raw = 0;
         if (name_is(e->name, e->nn, "authorization") || name_is(e->name, e->nn, "x-amz-date") ||
             ((s->flags & SIGV4_CONTENT_SHA256) &&
              name_is(e->name, e->nn, "x-amz-content-sha256")) ||
@@ -340,9 +345,10 @@ static int prepare(const sigv4_signer *s, const sigv4_request *r, const char *am
         p->nh++;
     }
     if (!host) return -EINVAL;
-    add_header(p, "x-amz-date", amz_date);
-    if (s->flags & SIGV4_CONTENT_SHA256) add_header(p, "x-amz-content-sha256", p->payload);
-    if (s->session_token) add_header(p, "x-amz-security-token", s->session_token);
+    add_header(p, "x-amz-date", amz_date, SIGV4_DATE_SIZE - 1);
+    if (s->flags & SIGV4_CONTENT_SHA256)
+        add_header(p, "x-amz-content-sha256", p->payload, p->payload_len);
+    if (s->session_token) add_header(p, "x-amz-security-token", s->session_token, s->token_len);
 
     /* Stable insertion sort by lowercase name: repeated names keep the caller's order. */
     for (size_t i = 1; i < p->nh; i++) {
@@ -463,7 +469,10 @@ static int put_creq(struct wbuf *w, struct wbuf *auth, const sigv4_signer *s,
             put_lower(w, p->h[i].name, p->h[i].nn);
             w_putc(w, ':');
         }
-        put_value(w, p->h[i].val, p->h[i].vn);
+        if (p->h[i].raw)
+            w_put(w, p->h[i].val, p->h[i].vn);
+        else
+            put_value(w, p->h[i].val, p->h[i].vn);
     }
     w_put(w, "\n\n", 2);
     if (auth) { /* write the list once, into the Authorization value, and copy it */
@@ -474,7 +483,7 @@ static int put_creq(struct wbuf *w, struct wbuf *auth, const sigv4_signer *s,
         put_signed_headers(w, p);
     }
     w_putc(w, '\n');
-    w_puts(w, p->payload);
+    w_put(w, p->payload, p->payload_len);
     return 0;
 }
 
@@ -638,13 +647,13 @@ static int valid_field(const char *v, size_t size)
 int sigv4_init(sigv4_signer *s, const char *access_key, const char *secret,
                const char *session_token, const char *region, const char *service)
 {
-    size_t n;
+    size_t n = 0;
     memset(s, 0, sizeof *s);
     if (!valid_field(access_key, sizeof s->access_key) || !valid_field(region, sizeof s->region) ||
         !valid_field(service, sizeof s->service) || !secret || !secret[0] ||
         strlen(secret) > sizeof s->secret - 5)
         return -EINVAL;
-    if (session_token && session_token[0] && !valid_value(session_token, &n)) return -EINVAL;
+    if (session_token && session_token[0] && !valid_token(session_token, &n, 1)) return -EINVAL;
 
     strcpy(s->access_key, access_key);
     strcpy(s->region, region);
@@ -653,8 +662,10 @@ int sigv4_init(sigv4_signer *s, const char *access_key, const char *secret,
     strcpy(s->secret + 4, secret);
     s->secret_len = 4 + strlen(secret);
     s->flags = strcmp(service, "s3") == 0 ? SIGV4_FLAGS_S3 : SIGV4_FLAGS_GENERIC;
-    if (session_token && session_token[0] && !(s->session_token = strdup(session_token)))
-        goto nomem;
+    if (session_token && session_token[0]) {
+        if (!(s->session_token = strdup(session_token))) goto nomem;
+        s->token_len = n;
+    }
     s->md = EVP_MD_fetch(NULL, "SHA256", NULL);
     s->hash = EVP_MD_CTX_new();
     s->work = EVP_MD_CTX_new();
@@ -703,6 +714,10 @@ int sigv4_sign(sigv4_signer *s, const sigv4_request *r, char *auth, size_t auth_
     struct wbuf a = {auth, 0, auth_cap - 1, NULL, 0, 0};
     w_put(&a, s->auth_prefix, s->auth_prefix_len);
     if ((rc = creq_hash(s, r, &p, &a, hash))) goto fail;
+    if (a.full) {
+        rc = -ENOSPC;
+        goto fail;
+    }
 
     size_t len = put_sts(s, hash, sts);
     if (!EVP_MD_CTX_copy_ex(s->work, s->inner) || !EVP_DigestUpdate(s->work, sts, len) ||

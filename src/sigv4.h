@@ -3,8 +3,8 @@
  * One signer holds one set of credentials for one (region, service). It caches the derived
  * signing key and recomputes it only when the request date (UTC day) changes, keeps its
  * OpenSSL contexts across requests and builds the canonical request in a scratch buffer inside
- * the struct, so signing allocates nothing of its own (OpenSSL 3.0 still allocates and frees
- * a small digest context inside EVP for each digest it starts).
+ * the struct, so signing allocates nothing of its own (OpenSSL 3.0's EVP still does three
+ * small malloc/free pairs per signature, one per digest it starts).
  *
  * Typical S3 use, per request:
  *
@@ -28,12 +28,12 @@
 #include <stddef.h>
 #include <time.h>
 
-#define SIGV4_DATE_SIZE       17  /* "20150830T123600Z" and its NUL */
-#define SIGV4_SHA256_HEX_SIZE 65  /* 64 lowercase hex digits and a NUL */
+#define SIGV4_DATE_SIZE       17   /* "20150830T123600Z" and its NUL */
+#define SIGV4_SHA256_HEX_SIZE 65   /* 64 lowercase hex digits and a NUL */
 #define SIGV4_AUTH_SIZE       1024 /* enough for any Authorization value with short header names */
-#define SIGV4_MAX_HEADERS     32  /* caller headers per request */
-#define SIGV4_MAX_QUERY       64  /* query parameters per request */
-#define SIGV4_MAX_SEGMENTS    256 /* path segments, only with SIGV4_NORMALIZE_PATH */
+#define SIGV4_MAX_HEADERS     32   /* caller headers per request */
+#define SIGV4_MAX_QUERY       64   /* query parameters per request */
+#define SIGV4_MAX_SEGMENTS    256  /* path segments, only with SIGV4_NORMALIZE_PATH */
 #define SIGV4_SCRATCH         4096 /* canonical request buffer; longer ones are hashed in pieces */
 
 /* SHA-256 of the empty string: the payload hash of GET, HEAD, DELETE. */
@@ -87,23 +87,24 @@ typedef struct sigv4_request {
 
 /* The public fields may be read; flags may be changed between requests. The rest is private. */
 typedef struct sigv4_signer {
-    unsigned flags;         /* SIGV4_* rules; sigv4_init picks S3's for service "s3" */
-    char access_key[256];   /* access key id */
-    char region[64];        /* "us-east-1" */
-    char service[64];       /* "s3" */
-    char *session_token;    /* malloc'd copy, or NULL; send it as x-amz-security-token */
+    unsigned flags;            /* SIGV4_* rules; sigv4_init picks S3's for service "s3" */
+    char access_key[256];      /* access key id */
+    char region[64];           /* "us-east-1" */
+    char service[64];          /* "s3" */
+    char *session_token;       /* malloc'd copy, or NULL; send it as x-amz-security-token */
     unsigned long derivations; /* signing keys derived so far (one per new date) */
 
     /* private */
-    char secret[4 + 256];        /* "AWS4" + secret access key; never printed */
+    char secret[4 + 256]; /* "AWS4" + secret access key; never printed */
     size_t secret_len;
-    char key_date[9];            /* YYYYMMDD of the cached key, "" before the first */
-    unsigned char key[32];       /* signing key for key_date */
-    char auth_prefix[512];       /* "AWS4-HMAC-SHA256 Credential=<ak>/<scope>, SignedHeaders=" */
+    size_t token_len;
+    char key_date[9];      /* YYYYMMDD of the cached key, "" before the first */
+    unsigned char key[32]; /* signing key for key_date */
+    char auth_prefix[512]; /* "AWS4-HMAC-SHA256 Credential=<ak>/<scope>, SignedHeaders=" */
     size_t auth_prefix_len;
-    char scope[160];             /* "<date>/<region>/<service>/aws4_request" */
+    char scope[160]; /* "<date>/<region>/<service>/aws4_request" */
     size_t scope_len;
-    time_t date_time;            /* the time last formatted into date_str */
+    time_t date_time; /* the time last formatted into date_str */
     char date_str[SIGV4_DATE_SIZE];
     struct evp_md_st *md;        /* SHA-256, fetched once */
     struct evp_md_ctx_st *hash;  /* canonical request digest */
@@ -116,8 +117,8 @@ typedef struct sigv4_signer {
 /* Sets up s with copies of the credentials; session_token may be NULL or "". flags become
  * SIGV4_FLAGS_S3 when service is "s3", else SIGV4_FLAGS_GENERIC. Returns 0, -EINVAL (a NULL
  * or empty argument, too long, or containing characters that cannot appear in a Credential:
- * '/', ',', whitespace, control characters), or -ENOMEM. On error s owns nothing and
- * sigv4_clear(s) is still safe. */
+ * '/', ',', whitespace, control characters; a token with whitespace or control characters),
+ * or -ENOMEM. On error s owns nothing and sigv4_clear(s) is still safe. */
 int sigv4_init(sigv4_signer *s, const char *access_key, const char *secret,
                const char *session_token, const char *region, const char *service);
 /* Wipes the secret, the cached key and the token (OPENSSL_cleanse) and frees everything s
@@ -153,7 +154,7 @@ typedef struct sigv4_sha256 {
 } sigv4_sha256;
 /* Returns 0 or -ENOMEM. */
 int sigv4_sha256_init(sigv4_sha256 *h);
-/* Returns 0, or -EIO (also when h was not initialized). */
+/* Returns 0, or -EIO (also on a zeroed or finished h). */
 int sigv4_sha256_update(sigv4_sha256 *h, const void *data, size_t len);
 /* Writes the hex digest and releases h. Returns 0 or -EIO (out is then ""). */
 int sigv4_sha256_final(sigv4_sha256 *h, char out[SIGV4_SHA256_HEX_SIZE]);

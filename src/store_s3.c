@@ -36,7 +36,10 @@ struct s3d_stream {
     s3d_store *st; /* for a fire-and-forget abort */
 };
 
-enum step { STEP_MAIN, STEP_CREATE_UPLOAD, STEP_PART, STEP_COMPLETE, STEP_ABORT };
+/* STEP_WHY: a HEAD failed with 400/403 and, having no body, no reason; a
+ * one-byte GET of the same key fetches S3's XML error (SignatureDoesNotMatch,
+ * AccessDenied, ...) so the error says why. */
+enum step { STEP_MAIN, STEP_CREATE_UPLOAD, STEP_PART, STEP_COMPLETE, STEP_ABORT, STEP_WHY };
 
 typedef struct s3_op {
     http_req h; /* first: the http completion gives us back the op */
@@ -508,6 +511,11 @@ static void run_step(s3_op *op)
         build_target(op, s->key, strlen(s->key));
         return start_http(op, "PUT", s->stage.data, len, NULL);
     }
+    case STEP_WHY:
+        op->idempotent = 0;
+        klen = full_key(op->st, req->key, req->keylen, key, sizeof key);
+        if (klen < 0 || build_target(op, key, (size_t)klen)) break;
+        return start_http(op, "GET", NULL, 0, "bytes=0-0");
     case STEP_COMPLETE:
     case STEP_ABORT: {
         op->idempotent = op->step == STEP_ABORT;
@@ -662,6 +670,11 @@ static void on_http_done(http_req *h)
         if (h->errbody.len) parse_xml(op, h->errbody.data, h->errbody.len, on_error_elem, op);
         if (++op->attempt < c->max_attempts && retryable(op)) return schedule_retry(op);
         if (op->orphan) return finish(op);
+        if (op->step == STEP_MAIN && !op->code[0] && (h->status == 403 || h->status == 400) &&
+            (req->op == OP_STAT || req->op == OP_OPEN_READ)) {
+            op->step = STEP_WHY;
+            return run_step(op);
+        }
         fail_from_response(op);
         if (s && s->writing && s->upload_id[0] && op->step != STEP_ABORT) {
             /* leave nothing half-written: abort, then report the first error */
@@ -729,6 +742,9 @@ static void on_http_done(http_req *h)
         return finish(op);
     case STEP_ABORT:
         if (req->op == OP_ABORT) req->nbytes = 0;
+        return finish(op);
+    case STEP_WHY: /* the GET worked where the HEAD did not: report the HEAD */
+        s3d_req_fail(req, S3D_ACCESS_DENIED, "HEAD refused (HTTP 403/400), GET allowed");
         return finish(op);
     default: break;
     }
@@ -848,8 +864,15 @@ static void s3_submit(s3d_req *req)
     op->req = req;
     if (req->op == OP_WRITE)
         op->step = s->upload_id[0] ? STEP_PART : STEP_CREATE_UPLOAD;
-    else if (req->op == OP_COMMIT && s->upload_id[0])
+    else if (req->op == OP_COMMIT && s->upload_id[0] && s->stage.len)
         op->step = STEP_PART;
+    else if (req->op == OP_COMMIT && s->upload_id[0]) {
+        if (build_complete_body(op, s)) {
+            s3d_req_fail(req, S3D_NOMEM, "out of memory");
+            return finish(op);
+        }
+        op->step = STEP_COMPLETE;
+    }
     else if (req->op == OP_ABORT)
         op->step = STEP_ABORT;
     run_step(op);

@@ -25,9 +25,12 @@
 #define SUITE_SCOPE  "20150830/us-east-1/service/aws4_request"
 #define SUITE_TOKEN                                                                                \
     "AQoDYXdzEPT//////////"                                                                        \
-    "wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7" \
-    "mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8" \
-    "Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYv" \
+    "wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwth" \
+    "Ax7"                                                                                          \
+    "mSEI/qkPpKPi/"                                                                                \
+    "kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8"             \
+    "Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+"                                 \
+    "scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYv"                                                           \
     "KTr4rvx3iSIlTJabIQwj2ICCR/oLxBA=="
 
 /* The S3 documentation's credentials; scope 20130524/us-east-1/s3/aws4_request. */
@@ -36,7 +39,10 @@
 #define DOC_SCOPE  "20130524/us-east-1/s3/aws4_request"
 #define DOC_HOST   "examplebucket.s3.amazonaws.com"
 
-#define HOST {"Host", "example.amazonaws.com"}
+#define HOST                                                                                       \
+    {                                                                                              \
+        "Host", "example.amazonaws.com"                                                            \
+    }
 /* The end of most suite canonical requests: host and x-amz-date, empty body. */
 #define SUITE_TAIL                                                                                 \
     "host:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n" EMPTY
@@ -58,114 +64,295 @@ struct vec {
  * without SIGV4_DOUBLE_ENCODE). Headers are given as in each .req minus X-Amz-Date, which the
  * signer adds from the request time. */
 static const struct vec suite[] = {
-    {"get-vanilla", "GET", "/", NULL, {HOST}, 1, NULL, "GET\n/\n\n" SUITE_TAIL,
-     "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63", "host;x-amz-date",
+    {"get-vanilla",
+     "GET",
+     "/",
+     NULL,
+     {HOST},
+     1,
+     NULL,
+     "GET\n/\n\n" SUITE_TAIL,
+     "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63",
+     "host;x-amz-date",
      "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
-    {"get-vanilla-query", "GET", "/", "", {HOST}, 1, NULL, "GET\n/\n\n" SUITE_TAIL,
-     "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63", "host;x-amz-date",
+    {"get-vanilla-query",
+     "GET",
+     "/",
+     "",
+     {HOST},
+     1,
+     NULL,
+     "GET\n/\n\n" SUITE_TAIL,
+     "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63",
+     "host;x-amz-date",
      "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
-    {"get-vanilla-empty-query-key", "GET", "/", "Param1=value1", {HOST}, 1, NULL,
+    {"get-vanilla-empty-query-key",
+     "GET",
+     "/",
+     "Param1=value1",
+     {HOST},
+     1,
+     NULL,
      "GET\n/\nParam1=value1\n" SUITE_TAIL,
-     "1e24db194ed7d0eec2de28d7369675a243488e08526e8c1c73571282f7c517ab", "host;x-amz-date",
+     "1e24db194ed7d0eec2de28d7369675a243488e08526e8c1c73571282f7c517ab",
+     "host;x-amz-date",
      "a67d582fa61cc504c4bae71f336f98b97f1ea3c7a6bfe1b6e45aec72011b9aeb"},
-    {"get-vanilla-query-order-key", "GET", "/", "Param1=value2&Param1=Value1", {HOST}, 1, NULL,
+    {"get-vanilla-query-order-key",
+     "GET",
+     "/",
+     "Param1=value2&Param1=Value1",
+     {HOST},
+     1,
+     NULL,
      "GET\n/\nParam1=Value1&Param1=value2\n" SUITE_TAIL,
-     "704b4cef673542d84cdff252633f065e8daeba5f168b77116f8b1bcaf3d38f89", "host;x-amz-date",
+     "704b4cef673542d84cdff252633f065e8daeba5f168b77116f8b1bcaf3d38f89",
+     "host;x-amz-date",
      "eedbc4e291e521cf13422ffca22be7d2eb8146eecf653089df300a15b2382bd1"},
-    {"get-vanilla-query-order-key-case", "GET", "/", "Param2=value2&Param1=value1", {HOST}, 1,
-     NULL, "GET\n/\nParam1=value1&Param2=value2\n" SUITE_TAIL,
-     "816cd5b414d056048ba4f7c5386d6e0533120fb1fcfa93762cf0fc39e2cf19e0", "host;x-amz-date",
+    {"get-vanilla-query-order-key-case",
+     "GET",
+     "/",
+     "Param2=value2&Param1=value1",
+     {HOST},
+     1,
+     NULL,
+     "GET\n/\nParam1=value1&Param2=value2\n" SUITE_TAIL,
+     "816cd5b414d056048ba4f7c5386d6e0533120fb1fcfa93762cf0fc39e2cf19e0",
+     "host;x-amz-date",
      "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500"},
-    {"get-vanilla-query-order-value", "GET", "/", "Param1=value2&Param1=value1", {HOST}, 1, NULL,
+    {"get-vanilla-query-order-value",
+     "GET",
+     "/",
+     "Param1=value2&Param1=value1",
+     {HOST},
+     1,
+     NULL,
      "GET\n/\nParam1=value1&Param1=value2\n" SUITE_TAIL,
-     "c968629d70850097a2d8781c9bf7edcb988b04cac14cca9be4acc3595f884606", "host;x-amz-date",
+     "c968629d70850097a2d8781c9bf7edcb988b04cac14cca9be4acc3595f884606",
+     "host;x-amz-date",
      "5772eed61e12b33fae39ee5e7012498b51d56abc0abb7c60486157bd471c4694"},
-    {"get-vanilla-query-unreserved", "GET", "/",
+    {"get-vanilla-query-unreserved",
+     "GET",
+     "/",
      "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz="
      "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
-     {HOST}, 1, NULL,
+     {HOST},
+     1,
+     NULL,
      "GET\n/\n-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz="
      "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz\n" SUITE_TAIL,
-     "c30d4703d9f799439be92736156d47ccfb2d879ddf56f5befa6d1d6aab979177", "host;x-amz-date",
+     "c30d4703d9f799439be92736156d47ccfb2d879ddf56f5befa6d1d6aab979177",
+     "host;x-amz-date",
      "9c3e54bfcdf0b19771a7f523ee5669cdf59bc7cc0884027167c21bb143a40197"},
-    {"get-vanilla-utf8-query", "GET", "/", "\xe1\x88\xb4=bar", {HOST}, 1, NULL,
+    {"get-vanilla-utf8-query",
+     "GET",
+     "/",
+     "\xe1\x88\xb4=bar",
+     {HOST},
+     1,
+     NULL,
      "GET\n/\n%E1%88%B4=bar\n" SUITE_TAIL,
-     "eb30c5bed55734080471a834cc727ae56beb50e5f39d1bff6d0d38cb192a7073", "host;x-amz-date",
+     "eb30c5bed55734080471a834cc727ae56beb50e5f39d1bff6d0d38cb192a7073",
+     "host;x-amz-date",
      "2cdec8eed098649ff3a119c94853b13c643bcf08f8b0a1d91e12c9027818dd04"},
-    {"get-unreserved", "GET", "/-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
-     NULL, {HOST}, 1, NULL,
+    {"get-unreserved",
+     "GET",
+     "/-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+     NULL,
+     {HOST},
+     1,
+     NULL,
      "GET\n/-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz\n\n" SUITE_TAIL,
-     "6a968768eefaa713e2a6b16b589a8ea192661f098f37349f4e2c0082757446f9", "host;x-amz-date",
+     "6a968768eefaa713e2a6b16b589a8ea192661f098f37349f4e2c0082757446f9",
+     "host;x-amz-date",
      "07ef7494c76fa4850883e2b006601f940f8a34d404d0cfa977f52a65bbf5f24f"},
     /* aws-c-auth's get-utf8 publishes the signature, its query variant the URI line. */
-    {"get-utf8", "GET", "/%E1%88%B4", NULL, {HOST}, 1, NULL, "GET\n/%E1%88%B4\n\n" SUITE_TAIL,
-     NULL, "host;x-amz-date", "8318018e0b0f223aa2bbf98705b62bb787dc9c0e678f255a891fd03141be5d85"},
-    {"get-space", "GET", "/example%20space/", NULL, {HOST}, 1, NULL,
+    {"get-utf8",
+     "GET",
+     "/%E1%88%B4",
+     NULL,
+     {HOST},
+     1,
+     NULL,
+     "GET\n/%E1%88%B4\n\n" SUITE_TAIL,
+     NULL,
+     "host;x-amz-date",
+     "8318018e0b0f223aa2bbf98705b62bb787dc9c0e678f255a891fd03141be5d85"},
+    {"get-space",
+     "GET",
+     "/example%20space/",
+     NULL,
+     {HOST},
+     1,
+     NULL,
      "GET\n/example%20space/\n\n" SUITE_TAIL,
-     "63ee75631ed7234ae61b5f736dfc7754cdccfedbff4b5128a915706ee9390d86", "host;x-amz-date",
+     "63ee75631ed7234ae61b5f736dfc7754cdccfedbff4b5128a915706ee9390d86",
+     "host;x-amz-date",
      "652487583200325589f1fba4c7e578f72c47cb61beeca81406b39ddec1366741"},
-    {"get-relative", "GET", "/example/..", NULL, {HOST}, 1, NULL, "GET\n/\n\n" SUITE_TAIL,
-     "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63", "host;x-amz-date",
+    {"get-relative",
+     "GET",
+     "/example/..",
+     NULL,
+     {HOST},
+     1,
+     NULL,
+     "GET\n/\n\n" SUITE_TAIL,
+     "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63",
+     "host;x-amz-date",
      "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
-    {"get-relative-relative", "GET", "/example1/example2/../..", NULL, {HOST}, 1, NULL,
-     "GET\n/\n\n" SUITE_TAIL, "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63",
-     "host;x-amz-date", "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
-    {"get-slash", "GET", "//", NULL, {HOST}, 1, NULL, "GET\n/\n\n" SUITE_TAIL,
-     "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63", "host;x-amz-date",
+    {"get-relative-relative",
+     "GET",
+     "/example1/example2/../..",
+     NULL,
+     {HOST},
+     1,
+     NULL,
+     "GET\n/\n\n" SUITE_TAIL,
+     "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63",
+     "host;x-amz-date",
      "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
-    {"get-slash-dot-slash", "GET", "/./", NULL, {HOST}, 1, NULL, "GET\n/\n\n" SUITE_TAIL,
-     "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63", "host;x-amz-date",
+    {"get-slash",
+     "GET",
+     "//",
+     NULL,
+     {HOST},
+     1,
+     NULL,
+     "GET\n/\n\n" SUITE_TAIL,
+     "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63",
+     "host;x-amz-date",
      "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
-    {"get-slash-pointless-dot", "GET", "/./example", NULL, {HOST}, 1, NULL,
+    {"get-slash-dot-slash",
+     "GET",
+     "/./",
+     NULL,
+     {HOST},
+     1,
+     NULL,
+     "GET\n/\n\n" SUITE_TAIL,
+     "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63",
+     "host;x-amz-date",
+     "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"},
+    {"get-slash-pointless-dot",
+     "GET",
+     "/./example",
+     NULL,
+     {HOST},
+     1,
+     NULL,
      "GET\n/example\n\n" SUITE_TAIL,
-     "214d50c111a8edc4819da6a636336472c916b5240f51e9a51b5c3305180cf702", "host;x-amz-date",
+     "214d50c111a8edc4819da6a636336472c916b5240f51e9a51b5c3305180cf702",
+     "host;x-amz-date",
      "ef75d96142cf21edca26f06005da7988e4f8dc83a165a80865db7089db637ec5"},
-    {"get-slashes", "GET", "//example//", NULL, {HOST}, 1, NULL, "GET\n/example/\n\n" SUITE_TAIL,
-     "cb96b4ac96d501f7c5c15bc6d67b3035061cfced4af6585ad927f7e6c985c015", "host;x-amz-date",
+    {"get-slashes",
+     "GET",
+     "//example//",
+     NULL,
+     {HOST},
+     1,
+     NULL,
+     "GET\n/example/\n\n" SUITE_TAIL,
+     "cb96b4ac96d501f7c5c15bc6d67b3035061cfced4af6585ad927f7e6c985c015",
+     "host;x-amz-date",
      "9a624bd73a37c9a373b5312afbebe7a714a789de108f0bdfe846570885f57e84"},
-    {"get-header-key-duplicate", "GET", "/", NULL,
-     {HOST, {"My-Header1", "value2"}, {"My-Header1", "value2"}, {"My-Header1", "value1"}}, 4, NULL,
+    {"get-header-key-duplicate",
+     "GET",
+     "/",
+     NULL,
+     {HOST, {"My-Header1", "value2"}, {"My-Header1", "value2"}, {"My-Header1", "value1"}},
+     4,
+     NULL,
      "GET\n/\n\nhost:example.amazonaws.com\nmy-header1:value2,value2,value1\n"
      "x-amz-date:20150830T123600Z\n\nhost;my-header1;x-amz-date\n" EMPTY,
      "dc7f04a3abfde8d472b0ab1a418b741b7c67174dad1551b4117b15527fbe966c",
      "host;my-header1;x-amz-date",
      "c9d5ea9f3f72853aea855b47ea873832890dbdd183b4468f858259531a5138ea"},
-    {"get-header-value-trim", "GET", "/", NULL,
-     {HOST, {"My-Header1", " value1"}, {"My-Header2", " \"a   b   c\""}}, 3, NULL,
+    {"get-header-value-trim",
+     "GET",
+     "/",
+     NULL,
+     {HOST, {"My-Header1", " value1"}, {"My-Header2", " \"a   b   c\""}},
+     3,
+     NULL,
      "GET\n/\n\nhost:example.amazonaws.com\nmy-header1:value1\nmy-header2:\"a b c\"\n"
      "x-amz-date:20150830T123600Z\n\nhost;my-header1;my-header2;x-amz-date\n" EMPTY,
      "a726db9b0df21c14f559d0a978e563112acb1b9e05476f0a6a1c7d68f28605c7",
      "host;my-header1;my-header2;x-amz-date",
      "acc3ed3afb60bb290fc8d2dd0098b9911fcaa05412b367055dee359757a9c736"},
-    {"post-vanilla", "POST", "/", NULL, {HOST}, 1, NULL, "POST\n/\n\n" SUITE_TAIL,
-     "553f88c9e4d10fc9e109e2aeb65f030801b70c2f6468faca261d401ae622fc87", "host;x-amz-date",
+    {"post-vanilla",
+     "POST",
+     "/",
+     NULL,
+     {HOST},
+     1,
+     NULL,
+     "POST\n/\n\n" SUITE_TAIL,
+     "553f88c9e4d10fc9e109e2aeb65f030801b70c2f6468faca261d401ae622fc87",
+     "host;x-amz-date",
      "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"},
-    {"post-vanilla-query", "POST", "/", "Param1=value1", {HOST}, 1, NULL,
+    {"post-vanilla-query",
+     "POST",
+     "/",
+     "Param1=value1",
+     {HOST},
+     1,
+     NULL,
      "POST\n/\nParam1=value1\n" SUITE_TAIL,
-     "9d659678c1756bb3113e2ce898845a0a79dbbc57b740555917687f1b3340fbbd", "host;x-amz-date",
+     "9d659678c1756bb3113e2ce898845a0a79dbbc57b740555917687f1b3340fbbd",
+     "host;x-amz-date",
      "28038455d6de14eafc1f9222cf5aa6f1a96197d7deb8263271d420d138af7f11"},
-    {"post-vanilla-empty-query-value", "POST", "/", "Param1=value1", {HOST}, 1, NULL,
+    {"post-vanilla-empty-query-value",
+     "POST",
+     "/",
+     "Param1=value1",
+     {HOST},
+     1,
+     NULL,
      "POST\n/\nParam1=value1\n" SUITE_TAIL,
-     "9d659678c1756bb3113e2ce898845a0a79dbbc57b740555917687f1b3340fbbd", "host;x-amz-date",
+     "9d659678c1756bb3113e2ce898845a0a79dbbc57b740555917687f1b3340fbbd",
+     "host;x-amz-date",
      "28038455d6de14eafc1f9222cf5aa6f1a96197d7deb8263271d420d138af7f11"},
-    {"post-header-key-case", "POST", "/", NULL, {{"HOST", "example.amazonaws.com"}}, 1, NULL,
-     "POST\n/\n\n" SUITE_TAIL, "553f88c9e4d10fc9e109e2aeb65f030801b70c2f6468faca261d401ae622fc87",
-     "host;x-amz-date", "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"},
-    {"post-header-key-sort", "POST", "/", NULL, {HOST, {"My-Header1", "value1"}}, 2, NULL,
+    {"post-header-key-case",
+     "POST",
+     "/",
+     NULL,
+     {{"HOST", "example.amazonaws.com"}},
+     1,
+     NULL,
+     "POST\n/\n\n" SUITE_TAIL,
+     "553f88c9e4d10fc9e109e2aeb65f030801b70c2f6468faca261d401ae622fc87",
+     "host;x-amz-date",
+     "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"},
+    {"post-header-key-sort",
+     "POST",
+     "/",
+     NULL,
+     {HOST, {"My-Header1", "value1"}},
+     2,
+     NULL,
      "POST\n/\n\nhost:example.amazonaws.com\nmy-header1:value1\nx-amz-date:20150830T123600Z\n\n"
      "host;my-header1;x-amz-date\n" EMPTY,
      "9368318c2967cf6de74404b30c65a91e8f6253e0a8659d6d5319f1a812f87d65",
      "host;my-header1;x-amz-date",
      "c5410059b04c1ee005303aed430f6e6645f61f4dc9e1461ec8f8916fdf18852c"},
-    {"post-header-value-case", "POST", "/", NULL, {HOST, {"My-Header1", "VALUE1"}}, 2, NULL,
+    {"post-header-value-case",
+     "POST",
+     "/",
+     NULL,
+     {HOST, {"My-Header1", "VALUE1"}},
+     2,
+     NULL,
      "POST\n/\n\nhost:example.amazonaws.com\nmy-header1:VALUE1\nx-amz-date:20150830T123600Z\n\n"
      "host;my-header1;x-amz-date\n" EMPTY,
      "d51ced243e649e3de6ef63afbbdcbca03131a21a7103a1583706a64618606a93",
      "host;my-header1;x-amz-date",
      "cdbc9802e29d2942e5e10b5bccfdd67c5f22c7c4e8ae67b53629efa58b974b7d"},
     /* Body "Param1=value1"; the suite signs Content-Type but not Content-Length. */
-    {"post-x-www-form-urlencoded", "POST", "/", NULL,
-     {{"Content-Type", "application/x-www-form-urlencoded"}, HOST}, 2,
+    {"post-x-www-form-urlencoded",
+     "POST",
+     "/",
+     NULL,
+     {{"Content-Type", "application/x-www-form-urlencoded"}, HOST},
+     2,
      "9095672bbd1f56dfc5b65f3e153adc8731a4a654192329106275f4c7b24d0b6e",
      "POST\n/\n\ncontent-type:application/x-www-form-urlencoded\nhost:example.amazonaws.com\n"
      "x-amz-date:20150830T123600Z\n\ncontent-type;host;x-amz-date\n"
@@ -173,8 +360,12 @@ static const struct vec suite[] = {
      "42a5e5bb34198acb3e84da4f085bb7927f2bc277ca766e6d19c73c2154021281",
      "content-type;host;x-amz-date",
      "ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a"},
-    {"post-x-www-form-urlencoded-parameters", "POST", "/", NULL,
-     {{"Content-Type", "application/x-www-form-urlencoded; charset=utf8"}, HOST}, 2,
+    {"post-x-www-form-urlencoded-parameters",
+     "POST",
+     "/",
+     NULL,
+     {{"Content-Type", "application/x-www-form-urlencoded; charset=utf8"}, HOST},
+     2,
      "9095672bbd1f56dfc5b65f3e153adc8731a4a654192329106275f4c7b24d0b6e",
      "POST\n/\n\ncontent-type:application/x-www-form-urlencoded; charset=utf8\n"
      "host:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\ncontent-type;host;x-amz-date\n"
@@ -183,8 +374,16 @@ static const struct vec suite[] = {
      "content-type;host;x-amz-date",
      "1a72ec8f64bd914b0e42e42607c7fbce7fb2c7465f63e3092b3b0d39fa77a6fe"},
     /* post-sts-header-after adds the token after signing: a signer without a token. */
-    {"post-sts-header-after", "POST", "/", NULL, {HOST}, 1, NULL, "POST\n/\n\n" SUITE_TAIL,
-     "553f88c9e4d10fc9e109e2aeb65f030801b70c2f6468faca261d401ae622fc87", "host;x-amz-date",
+    {"post-sts-header-after",
+     "POST",
+     "/",
+     NULL,
+     {HOST},
+     1,
+     NULL,
+     "POST\n/\n\n" SUITE_TAIL,
+     "553f88c9e4d10fc9e109e2aeb65f030801b70c2f6468faca261d401ae622fc87",
+     "host;x-amz-date",
      "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"},
 };
 
@@ -227,9 +426,8 @@ static void check_vec(sigv4_signer *s, const struct vec *v, time_t t, const char
         test_eq_int(n, strlen(want), what);
     }
     n = sigv4_sign(s, &r, auth, sizeof auth, amz_date);
-    snprintf(want, sizeof want,
-             "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s", ak, scope,
-             v->signed_headers, v->signature);
+    snprintf(want, sizeof want, "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s",
+             ak, scope, v->signed_headers, v->signature);
     snprintf(what, sizeof what, "%s: Authorization", v->name);
     test_eq_str(auth, want, what);
     test_eq_int(n, strlen(want), what);
@@ -273,13 +471,19 @@ static void test_suite(void)
     test_eq_int(sigv4_init(&s, SUITE_AK, SUITE_SECRET, SUITE_TOKEN, "us-east-1", "service"), 0,
                 "init with the suite's session token");
     s.flags = SIGV4_NORMALIZE_PATH;
-    const struct vec sts = {
-        "post-sts-header-before", "POST", "/", NULL, {HOST}, 1, NULL,
-        "POST\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n"
-        "x-amz-security-token:" SUITE_TOKEN "\n\nhost;x-amz-date;x-amz-security-token\n" EMPTY,
-        "c237e1b440d4c63c32ca95b5b99481081cb7b13c7e40434868e71567c1a882f6",
-        "host;x-amz-date;x-amz-security-token",
-        "85d96828115b5dc0cfc3bd16ad9e210dd772bbebba041836c64533a82be05ead"};
+    const struct vec sts = {"post-sts-header-before",
+                            "POST",
+                            "/",
+                            NULL,
+                            {HOST},
+                            1,
+                            NULL,
+                            "POST\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n"
+                            "x-amz-security-token:" SUITE_TOKEN
+                            "\n\nhost;x-amz-date;x-amz-security-token\n" EMPTY,
+                            "c237e1b440d4c63c32ca95b5b99481081cb7b13c7e40434868e71567c1a882f6",
+                            "host;x-amz-date;x-amz-security-token",
+                            "85d96828115b5dc0cfc3bd16ad9e210dd772bbebba041836c64533a82be05ead"};
     check_vec(&s, &sts, T_SUITE, "20150830T123600Z", SUITE_AK, SUITE_SCOPE);
     test_eq_str(s.session_token, SUITE_TOKEN, "the token is there for the caller to send");
     sigv4_header with_token[] = {HOST, {"X-Amz-Security-Token", SUITE_TOKEN}};
@@ -304,18 +508,27 @@ static void test_s3_doc(void)
                 "payload hash of the PUT example");
 
     const struct vec v[] = {
-        {"S3 GET Object", "GET", "/test.txt", NULL,
-         {{"Host", DOC_HOST}, {"Range", "bytes=0-9"}}, 2, EMPTY,
+        {"S3 GET Object",
+         "GET",
+         "/test.txt",
+         NULL,
+         {{"Host", DOC_HOST}, {"Range", "bytes=0-9"}},
+         2,
+         EMPTY,
          "GET\n/test.txt\n\nhost:" DOC_HOST "\nrange:bytes=0-9\nx-amz-content-sha256:" EMPTY
          "\nx-amz-date:20130524T000000Z\n\nhost;range;x-amz-content-sha256;x-amz-date\n" EMPTY,
          "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972",
          "host;range;x-amz-content-sha256;x-amz-date",
          "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"},
-        {"S3 PUT Object", "PUT", "/test%24file.text", NULL,
+        {"S3 PUT Object",
+         "PUT",
+         "/test%24file.text",
+         NULL,
          {{"Date", "Fri, 24 May 2013 00:00:00 GMT"},
           {"x-amz-storage-class", "REDUCED_REDUNDANCY"},
           {"Host", DOC_HOST}},
-         3, "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072",
+         3,
+         "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072",
          "PUT\n/test%24file.text\n\ndate:Fri, 24 May 2013 00:00:00 GMT\nhost:" DOC_HOST
          "\nx-amz-content-sha256:44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072"
          "\nx-amz-date:20130524T000000Z\nx-amz-storage-class:REDUCED_REDUNDANCY\n\n"
@@ -324,14 +537,25 @@ static void test_s3_doc(void)
          "9e0e90d9c76de8fa5b200d8c849cd5b8dc7a3be3951ddb7f6a76b4158342019d",
          "date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class",
          "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd"},
-        {"S3 GET Bucket lifecycle", "GET", "/", "lifecycle", {{"Host", DOC_HOST}}, 1, NULL,
+        {"S3 GET Bucket lifecycle",
+         "GET",
+         "/",
+         "lifecycle",
+         {{"Host", DOC_HOST}},
+         1,
+         NULL,
          "GET\n/\nlifecycle=\nhost:" DOC_HOST "\nx-amz-content-sha256:" EMPTY
          "\nx-amz-date:20130524T000000Z\n\nhost;x-amz-content-sha256;x-amz-date\n" EMPTY,
          "9766c798316ff2757b517bc739a67f6213b4ab36dd5da2f94eaebf79c77395ca",
          "host;x-amz-content-sha256;x-amz-date",
          "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543"},
-        {"S3 GET Bucket (list objects)", "GET", "/", "prefix=J&max-keys=2",
-         {{"Host", DOC_HOST}}, 1, NULL,
+        {"S3 GET Bucket (list objects)",
+         "GET",
+         "/",
+         "prefix=J&max-keys=2",
+         {{"Host", DOC_HOST}},
+         1,
+         NULL,
          "GET\n/\nmax-keys=2&prefix=J\nhost:" DOC_HOST "\nx-amz-content-sha256:" EMPTY
          "\nx-amz-date:20130524T000000Z\n\nhost;x-amz-content-sha256;x-amz-date\n" EMPTY,
          "df57d21db20da04d7fa30298dd4488ba3a2b47ca3a489c74750e0f1e7df1b9b7",
@@ -351,8 +575,7 @@ static void test_s3_doc(void)
     sigv4_request r = {"GET", "/test$file.text", NULL, h, 2, EMPTY, T_S3DOC};
     char creq[1024];
     sigv4_canonical_request(&s, &r, creq, sizeof creq);
-    test_ok(starts(creq, "GET\n/test%24file.text\n\n"),
-            "a raw '$' in the path is signed as %24");
+    test_ok(starts(creq, "GET\n/test%24file.text\n\n"), "a raw '$' in the path is signed as %24");
     sigv4_clear(&s);
 
     /* The AWS General Reference's example key: 20150830/us-east-1/iam. */
@@ -375,9 +598,9 @@ static void test_botocore(void)
     char hash[SIGV4_SHA256_HEX_SIZE];
 
     /* PUT of a key with spaces, '+', '%', '~' and UTF-8, with a session token. */
-    test_eq_int(sigv4_init(&s, DOC_AK, DOC_SECRET, "FQoGZXIvYXdzEXAMPLE//token+/=", "eu-west-1",
-                           "s3"),
-                0, "init S3 signer with a token");
+    test_eq_int(
+        sigv4_init(&s, DOC_AK, DOC_SECRET, "FQoGZXIvYXdzEXAMPLE//token+/=", "eu-west-1", "s3"), 0,
+        "init S3 signer with a token");
     const char *key = "photos/my key+%~\xc3\xa9 \xc3\xbc.jpg";
     path[0] = '/';
     size_t n = sigv4_uri_encode(path + 1, sizeof path - 1, key, strlen(key), 1);
@@ -579,7 +802,8 @@ static void test_long_request(void)
                 "canonical_request: small buffer");
     test_eq_str(creq, "", "canonical_request: nothing on -ENOSPC");
     clen = sigv4_canonical_request(&s, &r, creq, sizeof creq);
-    const char *k00 = strstr(creq, "\nx-amz-meta-k00:tttt"), *k19 = strstr(creq, "\nx-amz-meta-k19:");
+    const char *k00 = strstr(creq, "\nx-amz-meta-k00:tttt"),
+               *k19 = strstr(creq, "\nx-amz-meta-k19:");
     test_ok(k00 && k19 && k00 < k19, "headers sorted");
     sigv4_sha256_hex(creq, (size_t)clen, hash);
     snprintf(want, sizeof want, "AWS4-HMAC-SHA256\n20260102T030405Z\n%s\n%s",
@@ -588,8 +812,8 @@ static void test_long_request(void)
     test_eq_str(sts, want, "long request: string to sign hashes the whole canonical request");
     int alen = sigv4_sign(&s, &r, auth, sizeof auth, date);
     test_ok(alen > 0, "long request signs");
-    EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, s.key, 32, (unsigned char *)want,
-              strlen(want), mac, sizeof mac, &maclen);
+    EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, s.key, 32, (unsigned char *)want, strlen(want),
+              mac, sizeof mac, &maclen);
     hex32(mac, hash);
     test_eq_int(maclen, 32, "OpenSSL HMAC length");
     test_ok(alen > 64 && strcmp(auth + alen - 64, hash) == 0,
@@ -692,12 +916,13 @@ static void test_headers(void)
                         {"content-md5", "1B2M2Y8AsgTpgAmY7PhCfg=="}};
     sigv4_request r = {"DELETE", "/k", NULL, h, 5, NULL, T_SUITE};
     sigv4_canonical_request(&s, &r, creq, sizeof creq);
-    test_eq_str(creq,
-                "DELETE\n/k\n\ncontent-md5:1B2M2Y8AsgTpgAmY7PhCfg==\nhost:h\n"
-                "x-amz-content-sha256:" EMPTY "\nx-amz-date:20150830T123600Z\nx-amz-meta-a:\n"
-                "x-amz-meta-b:two words,second\n\n"
-                "content-md5;host;x-amz-content-sha256;x-amz-date;x-amz-meta-a;x-amz-meta-b\n" EMPTY,
-                "trim, collapse, merge, lowercase, sort");
+    test_eq_str(
+        creq,
+        "DELETE\n/k\n\ncontent-md5:1B2M2Y8AsgTpgAmY7PhCfg==\nhost:h\n"
+        "x-amz-content-sha256:" EMPTY "\nx-amz-date:20150830T123600Z\nx-amz-meta-a:\n"
+        "x-amz-meta-b:two words,second\n\n"
+        "content-md5;host;x-amz-content-sha256;x-amz-date;x-amz-meta-a;x-amz-meta-b\n" EMPTY,
+        "trim, collapse, merge, lowercase, sort");
     /* S3 paths are not normalized: "//" and "." are part of the key. */
     r = (sigv4_request){"GET", "/b//./a/../c", "", h + 1, 1, NULL, T_SUITE};
     sigv4_canonical_request(&s, &r, creq, sizeof creq);
@@ -712,7 +937,7 @@ static void test_headers(void)
     test_ok(starts(creq, "GET\n/\n=x&a%2Bb=1%2B2&b=%25&c=\n"), "query edge cases");
     s.flags = SIGV4_FLAGS_GENERIC;
     r.query = NULL;
-    const char *paths[][2] = {{"/a/b/..", "/a/"},     {"/a/b/.", "/a/b/"}, {"/..", "/"},
+    const char *paths[][2] = {{"/a/b/..", "/a/"},      {"/a/b/.", "/a/b/"},    {"/..", "/"},
                               {"/a/./b//c", "/a/b/c"}, {"/a/b/../../..", "/"}, {"/a/b/", "/a/b/"}};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         char want[64], what[64];
@@ -768,7 +993,8 @@ static void test_hashes(void)
     sigv4_sha256_hex(NULL, 0, hex);
     test_eq_str(hex, EMPTY, "sha256 of NULL, 0");
     sigv4_sha256_hex("abc", 3, hex);
-    test_eq_str(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "sha256 abc");
+    test_eq_str(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+                "sha256 abc");
 
     static char data[100000];
     for (size_t i = 0; i < sizeof data; i++) data[i] = (char)(i * 7 + (i >> 8));

@@ -17,13 +17,13 @@ SERVER_NAME=azurite
 . "$(dirname "$0")/lib.sh"
 DIR=$S3D_SERVERS_DIR/azurite
 REQUIRED_CMDS="node curl flock setsid"
+NODE_MODULES=azurite
 TIMEOUT=${S3D_AZURITE_TIMEOUT:-30}
 ACCOUNT=devstoreaccount1
 KEY=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==
 
 server_start() {
     local port
-    need_node_module azurite
     port=$(free_ports 1) || fail "cannot find a free port"
     spawn azurite node "$SERVERS_HERE/node_modules/azurite/dist/src/blob/main.js" \
         --blobHost 127.0.0.1 --blobPort "$port" --inMemoryPersistence \
@@ -35,7 +35,7 @@ export AZURE_STORAGE_CONNECTION_STRING='DefaultEndpointsProtocol=http;AccountNam
 export AZURE_STORAGE_ACCOUNT=$ACCOUNT
 export AZURE_STORAGE_KEY=$KEY
 export AZURE_STORAGE_BLOB_ENDPOINT=http://127.0.0.1:$port/$ACCOUNT
-export S3D_AZURITE_DIR=$DIR
+export S3D_AZURITE_DIR=$(printf %q "$DIR")
 EOF
 }
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for tests/servers/*.sh (sourced, not run). Bash only.
 #
 # Layout: every server lives in its own directory $S3D_SERVERS_DIR/<name>
@@ -152,19 +153,18 @@ fail() {
 
 # http_code URL: the HTTP status of an unauthenticated GET (000: no answer).
 http_code() {
-    curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" 2>/dev/null
+    curl -s --noproxy '*' -o /dev/null -w '%{http_code}' --max-time 2 "$1" 2>/dev/null
 }
 
 # wait_http URL TIMEOUT PROCNAME: waits until URL answers any HTTP status;
 # fails early if PROCNAME dies.
 wait_http() {
-    local url=$1 timeout=$2 proc=$3 t0 code
-    t0=$SECONDS
+    local url=$1 timeout=$2 proc=$3 since=$SECONDS code
     while :; do
         code=$(http_code "$url")
         [ "$code" != 000 ] && [ -n "$code" ] && return 0
         alive "$proc" || fail "$proc exited before $url answered"
-        ((SECONDS - t0 >= timeout)) && fail "$url did not answer within ${timeout}s"
+        ((SECONDS - since >= timeout)) && fail "$url did not answer within ${timeout}s"
         sleep 0.1
     done
 }
@@ -172,10 +172,10 @@ wait_http() {
 # wait_port PORT TIMEOUT PROCNAME: waits until 127.0.0.1:PORT accepts a TCP
 # connection; fails early if PROCNAME dies.
 wait_port() {
-    local port=$1 timeout=$2 proc=$3 t0=$SECONDS
+    local port=$1 timeout=$2 proc=$3 since=$SECONDS
     until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
         alive "$proc" || fail "$proc exited before port $port accepted connections"
-        ((SECONDS - t0 >= timeout)) && fail "port $port did not accept connections within ${timeout}s"
+        ((SECONDS - since >= timeout)) && fail "port $port did not accept connections within ${timeout}s"
         sleep 0.02
     done
 }
@@ -196,7 +196,8 @@ stop_server() {
 }
 
 # server_main start|stop|env|status: the command line of every server script.
-# The script sets SERVER_NAME, DIR, REQUIRED_CMDS and defines server_start,
+# The script sets SERVER_NAME, DIR, REQUIRED_CMDS, NODE_MODULES (packages
+# needed in tests/servers/node_modules) and defines server_start,
 # which starts the processes (spawn), waits until they serve and writes
 # $DIR/env and $DIR/health_url.
 server_main() {
@@ -213,6 +214,10 @@ server_main() {
         fi
         for t in $REQUIRED_CMDS; do
             command -v "$t" >/dev/null || die "$t not found: run $SERVERS_HERE/install.sh"
+        done
+        for t in ${NODE_MODULES:-}; do
+            [ -f "$SERVERS_HERE/node_modules/$t/package.json" ] ||
+                die "$t is not installed: run $SERVERS_HERE/install.sh"
         done
         t0=$(now)
         mkdir -p "$DIR/log" || die "cannot create $DIR"
@@ -237,10 +242,4 @@ server_main() {
         return 2
         ;;
     esac
-}
-
-# need_node_module NAME: dies unless tests/servers/node_modules has NAME.
-need_node_module() {
-    [ -f "$SERVERS_HERE/node_modules/$1/package.json" ] ||
-        die "$1 is not installed: run $SERVERS_HERE/install.sh"
 }

@@ -39,6 +39,7 @@ fsid = $(cat /proc/sys/kernel/random/uuid)
 mon host = v2:127.0.0.1:$mon_port
 mon initial members = a
 public addr = 127.0.0.1
+cluster addr = 127.0.0.1
 auth cluster required = none
 auth service required = none
 auth client required = none
@@ -132,7 +133,7 @@ export AWS_SECRET_ACCESS_KEY=$SECRET_KEY
 export AWS_REGION=us-east-1
 export AWS_DEFAULT_REGION=us-east-1
 export S3D_S3_SERVER=radosgw
-export S3D_RADOSGW_DIR=$DIR
+export S3D_RADOSGW_DIR=$(printf %q "$DIR")
 EOF
 }
 

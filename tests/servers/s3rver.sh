@@ -18,11 +18,11 @@ SERVER_NAME=s3rver
 . "$(dirname "$0")/lib.sh"
 DIR=$S3D_SERVERS_DIR/s3rver
 REQUIRED_CMDS="node curl flock setsid"
+NODE_MODULES=s3rver
 TIMEOUT=${S3D_S3RVER_TIMEOUT:-30}
 
 server_start() {
     local port silent=--silent
-    need_node_module s3rver
     mkdir -p "$DIR/data" || fail "cannot create $DIR/data"
     port=$(free_ports 1) || fail "cannot find a free port"
     [ "${S3D_S3RVER_LOG:-0}" = 1 ] && silent=
@@ -38,7 +38,7 @@ export AWS_SECRET_ACCESS_KEY=S3RVER
 export AWS_REGION=us-east-1
 export AWS_DEFAULT_REGION=us-east-1
 export S3D_S3_SERVER=s3rver
-export S3D_S3RVER_DIR=$DIR
+export S3D_S3RVER_DIR=$(printf %q "$DIR")
 EOF
 }
 

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# s3:// against real servers started here on 127.0.0.1: s3rver (lenient, quick)
+# and Ceph radosgw (strict: checks SigV4, exact S3 semantics). For each: the
+# Lua suite (tests/s3/suite.lua), the CLI, interop with an independent client
+# (curl's own SigV4), a wrong secret, and a server killed mid-transfer.
+. "$(dirname "$0")/lib.sh"
+SERVERS=$(cd "$(dirname "$0")/../servers" && pwd)
+SUITE=$(cd "$(dirname "$0")/../s3" && pwd)/suite.lua
+export S3D_SERVERS_DIR="$T/servers"
+cd "$T" || exit 1
+"$SERVERS/install.sh" >/dev/null || { echo "Bail out! cannot install the test servers"; exit 1; }
+
+# curl_s3 METHOD URL [BODY_FILE]: curl's own SigV4 (it needs x-amz-content-sha256 given)
+curl_s3() {
+    local sha body=()
+    if [ -n "${3:-}" ]; then
+        sha=$(sha256sum <"$3" | cut -c1-64)
+        body=(--data-binary "@$3")
+    else
+        sha=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+    fi
+    curl -sS --noproxy '*' --max-time 30 -X "$1" -o "$T/curl.out" -w '%{http_code}' \
+        --aws-sigv4 "aws:amz:${AWS_REGION:-us-east-1}:s3" \
+        --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+        -H "x-amz-content-sha256: $sha" "${body[@]}" "$2"
+}
+
+for server in s3rver radosgw; do
+    if ! env_lines=$("$SERVERS/$server.sh" start </dev/null 2>"$T/start.err"); then
+        fail "$server starts" "$(tail -5 "$T/start.err")"
+        continue
+    fi
+    eval "$env_lines"
+    pass "$server starts"
+    B="s3dlua-$server-$$"
+
+    # the Lua suite, its TAP lines re-numbered into ours
+    "$S3DLUA" run "$SUITE" "$server" "$B" >"$T/suite.out" 2>"$T/suite.err"
+    src=$?
+    while IFS= read -r line; do
+        case "$line" in
+        "ok "*) pass "$server: ${line#ok * - }" ;;
+        "not ok "*) fail "$server: ${line#not ok * - }" ;;
+        "#   "*) echo "$line" ;;
+        esac
+    done <"$T/suite.out"
+    [ "$src" -eq 0 ] || fail "$server: suite exits 0" "$(tail -5 "$T/suite.err")"
+
+    # CLI
+    C="c-$B"
+    s mb "s3://$C"
+    is "$server: mb exits 0" 0 "$rc"
+    mkdir -p tree/sub && printf 'one' >tree/1.txt && printf 'two' >tree/sub/2.txt
+    head -c 9000000 /dev/urandom >tree/sub/big.bin
+    s cp -r tree/ "s3://$C/up/" -j 4
+    is "$server: cp -r file -> s3 exits 0" 0 "$rc"
+    s ls -r "s3://$C/up/"
+    is "$server: ls -r lists what cp uploaded" 3 "$(echo "$out" | grep -c "s3://$C/up/")"
+    s ls --json "s3://$C/up/"
+    has "$server: ls --json shows the prefix" '"key":"sub/"' "$out"
+    s stat "s3://$C/up/sub/big.bin"
+    has "$server: stat size" "size:  9000000" "$out"
+    s cp -r "s3://$C/up/" down/
+    is "$server: cp -r s3 -> file exits 0" 0 "$rc"
+    diff -r tree down >/dev/null && pass "$server: the round trip is identical" ||
+        fail "$server: the round trip is identical"
+    s cp -r "s3://$C/up/" "s3://$C/copy/"
+    is "$server: cp -r s3 -> s3 exits 0" 0 "$rc"
+    s get "s3://$C/copy/sub/big.bin" -o big.back
+    cmp -s big.back tree/sub/big.bin && pass "$server: s3 -> s3 copy is identical" ||
+        fail "$server: s3 -> s3 copy is identical"
+    s get "s3://$C/up/1.txt"
+    is "$server: get to stdout" "one" "$out"
+    s get "s3://$C/up/missing"
+    is "$server: get of a missing key exits 1" 1 "$rc"
+    has "$server: the error names command, URI and status" "s3dlua: get s3://$C/up/missing: not found (HTTP 404)" "$err"
+
+    # interop: ours read by curl, curl's read by us
+    code=$(curl_s3 GET "$AWS_ENDPOINT_URL/$C/up/sub/big.bin")
+    is "$server: curl reads what we wrote (HTTP)" 200 "$code"
+    cmp -s "$T/curl.out" tree/sub/big.bin && pass "$server: curl gets our bytes" ||
+        fail "$server: curl gets our bytes"
+    printf 'written by curl' >curl-body.txt
+    code=$(curl_s3 PUT "$AWS_ENDPOINT_URL/$C/from-curl.txt" curl-body.txt)
+    is "$server: curl writes an object (HTTP)" 200 "$code"
+    s get "s3://$C/from-curl.txt"
+    is "$server: we read what curl wrote" "written by curl" "$out"
+
+    if [ "$server" = radosgw ]; then
+        AWS_SECRET_ACCESS_KEY=wrong-secret s get "s3://$C/up/1.txt"
+        is "$server: a wrong secret exits 1" 1 "$rc"
+        has "$server: a wrong secret is signature_mismatch (HTTP 403 SignatureDoesNotMatch)" \
+            "HTTP 403 SignatureDoesNotMatch" "$err"
+        lacks "$server: the secret is not printed" "wrong-secret" "$err"
+        s -e "local st = s3d.open('s3://$C/'); local _, e, code = st:get('up/1.txt'); print(code)"
+        is "$server: the Lua code of a good request is nil" "nil" "$out"
+        AWS_SECRET_ACCESS_KEY=wrong-secret s -e "local _, e, code = s3d.open('s3://$C/'):get('up/1.txt'); print(code)"
+        is "$server: Lua sees signature_mismatch" "signature_mismatch" "$out"
+    fi
+
+    s rm -r "s3://$C/"
+    is "$server: rm -r exits 0" 0 "$rc"
+    s rb "s3://$C"
+    is "$server: rb of the emptied bucket exits 0" 0 "$rc"
+    s ls "s3://$C/"
+    has "$server: the bucket is gone" "NoSuchBucket" "$err"
+
+    if [ "$server" = s3rver ]; then
+        # a server killed mid-transfer: an error, no hang, no file left behind
+        s mb "s3://k-$B"
+        head -c 200000000 /dev/zero >huge.bin
+        s put huge.bin "s3://k-$B/huge.bin"
+        is "$server: a 200 MB put" 0 "$rc"
+        "$S3DLUA" get "s3://k-$B/huge.bin" -o killed.bin 2>killed.err &
+        getpid=$!
+        sleep 0.3
+        pkill -9 -f "s3rver.*$S3D_SERVERS_DIR" || true
+        start=$SECONDS
+        wait "$getpid"
+        grc=$?
+        is "$server: a get cut by a dead server exits 1" 1 "$grc"
+        [ $((SECONDS - start)) -lt 30 ] && pass "$server: it does not hang" || fail "$server: it hung"
+        [ ! -e killed.bin ] && pass "$server: no partial file is left as if complete" ||
+            fail "$server: a partial file was left" "$(ls -la killed.bin)"
+        has "$server: the error names the URI" "s3://k-$B/huge.bin" "$(cat killed.err)"
+        rm -f huge.bin
+    fi
+    "$SERVERS/$server.sh" stop >/dev/null 2>&1
+done
+finish
