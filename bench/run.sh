@@ -54,6 +54,16 @@ W=$(mktemp -d "$BENCH_DIR/s3dlua-bench.XXXXXX") || die "cannot create a director
 cleanup() { rm -rf -- "$W"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# Run private copies: other people rebuilding ./s3dlua or $O/bench/* meanwhile cannot change
+# (or, mid-link, break) the binaries under measurement. The Lua library is embedded.
+mkdir -p "$W/bin" || die "cannot create $W/bin"
+cp "$S3DLUA" "$W/bin/s3dlua" || die "cannot copy $S3DLUA"
+S3DLUA=$W/bin/s3dlua
+for b in bench_hist bench_pread bench_seq; do
+    [ -x "$O/bench/$b" ] || die "$O/bench/$b not built (make benches)"
+    cp "$O/bench/$b" "$W/bin/" || die "cannot copy $O/bench/$b"
+done
+O_BENCH=$W/bin
 
 # libuv's thread pool, where file:// runs its blocking calls: its threads start with the first
 # file operation, so count them then (the runtime may set its own default size)
@@ -123,7 +133,7 @@ if want seq; then
         secs=$($TMO dd if=/dev/zero of="$W/w.bin" bs=1M count="$SIZE_MIB" 2>&1 | dd_secs)
         base+=("$(mbps "$BYTES" "$secs")")
         fresh
-        out=$($TMO "$O/bench/bench_seq" write "$W/w.bin" 1048576 "$SIZE_MIB") || die "bench_seq write failed"
+        out=$($TMO "$O_BENCH/bench_seq" write "$W/w.bin" 1048576 "$SIZE_MIB") || die "bench_seq write failed"
         raw+=("$(kv "$out" mbps)")
     done
     fresh
@@ -140,7 +150,7 @@ if want seq; then
         ours+=("$(kv "$out" mbps)")
         secs=$($TMO dd if="$DATA" of=/dev/null bs=1M 2>&1 | dd_secs)
         base+=("$(mbps "$BYTES" "$secs")")
-        out=$($TMO "$O/bench/bench_seq" read "$DATA" 1048576) || die "bench_seq read failed"
+        out=$($TMO "$O_BENCH/bench_seq" read "$DATA" 1048576) || die "bench_seq read failed"
         raw+=("$(kv "$out" mbps)")
     done
     note "  runs MB/s: ours ${ours[*]}; dd ${base[*]}; C loop ${raw[*]}"
@@ -192,7 +202,7 @@ if want rand; then
             out=$(fio_rr --ioengine=psync --numjobs="$POOL" --group_reporting) || out=""
             for k in iops mbps p50_us p99_us; do R[psync_$k]+=" $(kv "$out" $k)"; done
         fi
-        out=$($TMO "$O/bench/bench_pread" "$DATA" 65536 "$RR_SECS" $((41 + i))) || die "bench_pread failed"
+        out=$($TMO "$O_BENCH/bench_pread" "$DATA" 65536 "$RR_SECS" $((41 + i))) || die "bench_pread failed"
         for k in iops mbps p50_us p99_us; do R[pread_$k]+=" $(kv "$out" $k)"; done
         if [ "$POOL" != 4 ]; then
             out=$(UV_THREADPOOL_SIZE=4 $TMO "$S3DLUA" run bench/randread.lua "$W" data.bin 64KiB 64 "$RR_SECS" $((41 + i))) || die "randread (pool 4) failed: $out"
@@ -200,7 +210,7 @@ if want rand; then
         fi
         out=$($TMO "$S3DLUA" run bench/randread.lua "$W" data.bin 4KiB 1 1 $((41 + i))) || die "randread qd1 failed: $out"
         for k in iops p50_us p99_us; do R[qd1_$k]+=" $(kv "$out" $k)"; done
-        out=$($TMO "$O/bench/bench_pread" "$DATA" 4096 1 $((41 + i))) || die "bench_pread 4K failed"
+        out=$($TMO "$O_BENCH/bench_pread" "$DATA" 4096 1 $((41 + i))) || die "bench_pread 4K failed"
         for k in iops p50_us p99_us; do R[pqd1_$k]+=" $(kv "$out" $k)"; done
     done
     note "  runs IOPS: ours${R[ours_iops]}; io_uring${R[uring_iops]:- n/a}; psync x$POOL${R[psync_iops]:- n/a}; pread loop${R[pread_iops]}${R[pool4_iops]:+; ours pool 4${R[pool4_iops]}}"
@@ -230,8 +240,8 @@ rm -f "$DATA"
 
 # ---- 3. histogram record cost ----
 if want hist; then
-    note "histograms: $O/bench/bench_hist (C, 100M records per loop), then h:record from a script"
-    hout=$($TMO "$O/bench/bench_hist") || die "bench_hist failed"
+    note "histograms: bench_hist (C, 100M records per loop), then h:record from a script"
+    hout=$($TMO "$O_BENCH/bench_hist") || die "bench_hist failed"
     sed 's/^/#   /' <<<"$hout"
     c_array=$(awk '/^baseline counts/ { print $(NF - 3) }' <<<"$hout")
     c_hdr=$(awk '/^hdr_record \(default preset\)/ { for (i = 1; i < NF; i++) if ($(i + 1) == "ns/op") { print $i; exit } }' <<<"$hout")

@@ -148,7 +148,7 @@ static const char *const op_names[] = {
     [OP_COMMIT] = "COMMIT",
     [OP_ABORT] = "ABORT",
     [OP_MKBUCKET] = "CREATE_CONTAINER",
-    [OP_RMBUCKET] = "DELETE_CONTAINER",
+    [OP_RMBUCKET] = "DELETE_CONTAINER", [OP_DELETE_MANY] = "DELETE_BATCH",
 };
 
 static void log_req(const s3d_req *req)
@@ -208,6 +208,19 @@ static int push_result(lua_State *L, void *op)
             lua_pushstring(L, req->st.etag);
             lua_setfield(L, -2, "etag");
         }
+        break;
+    case OP_DELETE_MANY:
+        lua_pushnumber(L, (lua_Number)req->nbytes);
+        lua_createtable(L, (int)req->list.n, 0);
+        for (size_t i = 0; i < req->list.n; i++) {
+            lua_createtable(L, 0, 2);
+            lua_pushstring(L, req->list.items[i].key);
+            lua_setfield(L, -2, "key");
+            lua_pushstring(L, req->list.items[i].error ? req->list.items[i].error : "");
+            lua_setfield(L, -2, "error");
+            lua_rawseti(L, -2, (int)i + 1);
+        }
+        n = 2;
         break;
     case OP_LIST:
         lua_createtable(L, (int)req->list.n, 0);
@@ -374,6 +387,29 @@ static int l_delete(lua_State *L)
     s3d_store *st = check_store(L, 1);
     s3d_req *req = new_req(L, st, OP_DELETE);
     get_key(L, 2, req);
+    return submit(L, req);
+}
+
+/* store:delete_many({keys}) -> number deleted, {failures} | nil, err, code.
+ * failures: array of {key=, error=} for the keys that could not be deleted. */
+static int l_delete_many(lua_State *L)
+{
+    s3d_store *st = check_store(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    size_t n = lua_objlen(L, 2);
+    s3d_req *req = new_req(L, st, OP_DELETE_MANY);
+    req->nkeys = n;
+    if (n) {
+        req->keys = malloc(n * sizeof *req->keys);
+        req->keylens = malloc(n * sizeof *req->keylens);
+        if (!req->keys || !req->keylens) return luaL_error(L, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        lua_rawgeti(L, 2, (int)i + 1);
+        if (lua_type(L, -1) != LUA_TSTRING) return luaL_argerror(L, 2, "array of key strings expected");
+        req->keys[i] = lua_tolstring(L, -1, &req->keylens[i]); /* anchored by the table */
+        lua_pop(L, 1);
+    }
     return submit(L, req);
 }
 
@@ -623,6 +659,7 @@ int luaopen_s3dlua_store(lua_State *L)
         {"put", l_put},
         {"stat", l_stat},
         {"delete", l_delete},
+        {"delete_many", l_delete_many},
         {"list_page", l_list_page},
         {"reader", l_reader},
         {"writer", l_writer},

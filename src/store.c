@@ -122,13 +122,20 @@ int s3d_list_add(s3d_list *l, const char *key, size_t keylen, uint64_t size, dou
     if (!k) return -1;
     memcpy(k, key, keylen);
     k[keylen] = 0;
-    l->items[l->n++] = (s3d_entry){k, size, mtime, is_prefix};
+    l->items[l->n++] = (s3d_entry){k, size, mtime, is_prefix, NULL};
     return 0;
+}
+
+int s3d_list_add_error(s3d_list *l, const char *key, size_t keylen, const char *error)
+{
+    if (s3d_list_add(l, key, keylen, 0, 0, 0)) return -1;
+    l->items[l->n - 1].error = strdup(error);
+    return l->items[l->n - 1].error ? 0 : -1;
 }
 
 void s3d_list_free(s3d_list *l)
 {
-    for (size_t i = 0; i < l->n; i++) free(l->items[i].key);
+    for (size_t i = 0; i < l->n; i++) free(l->items[i].key), free(l->items[i].error);
     free(l->items);
     free(l->next_token);
     memset(l, 0, sizeof *l);
@@ -157,6 +164,10 @@ s3d_req *store_req_get(rt *r)
 void store_req_put(rt *r, s3d_req *req)
 {
     s3d_list_free(&req->list);
+    free(req->keys);
+    free(req->keylens);
+    req->keys = NULL;
+    req->keylens = NULL;
     s3d_buf_free(&req->own); /* only non-empty when nobody took it */
     req->next_free = r->free_reqs;
     r->free_reqs = req;

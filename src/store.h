@@ -51,6 +51,7 @@ enum s3d_op {
     OP_ABORT,
     OP_MKBUCKET,
     OP_RMBUCKET,
+    OP_DELETE_MANY,
 };
 
 enum s3d_fadvise { FADV_AUTO, FADV_NORMAL, FADV_SEQUENTIAL, FADV_RANDOM, FADV_DONTNEED };
@@ -75,6 +76,7 @@ typedef struct s3d_entry {
     uint64_t size;
     double mtime;
     int is_prefix;
+    char *error; /* delete_many: why this key was not deleted */
 } s3d_entry;
 
 typedef struct s3d_list {
@@ -83,6 +85,8 @@ typedef struct s3d_list {
     char *next_token; /* NULL when this was the last page */
 } s3d_list;
 void s3d_list_free(s3d_list *l);
+/* Records a key that failed (delete_many); returns 0 or -1 when out of memory. */
+int s3d_list_add_error(s3d_list *l, const char *key, size_t keylen, const char *error);
 int s3d_list_add(s3d_list *l, const char *key, size_t keylen, uint64_t size, double mtime,
                  int is_prefix);
 
@@ -104,6 +108,9 @@ struct s3d_req {
     const char *src; /* PUT/WRITE: source bytes */
     size_t srclen;
     s3d_stream *stream; /* READ/WRITE/COMMIT/ABORT, and the result of OPEN_* */
+    const char **keys;  /* DELETE_MANY: keys (anchored by the caller) */
+    size_t *keylens;
+    size_t nkeys;
     int recursive;      /* LIST */
     const char *token;  /* LIST: continuation */
     s3d_list list;      /* LIST result */

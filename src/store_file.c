@@ -456,6 +456,35 @@ static void do_delete(s3d_req *req, char *path)
     if (unlink(path)) s3d_req_fail_errno(req, errno, NULL);
 }
 
+/* Deletes each key; the ones that fail are listed with their reason. */
+static void do_delete_many(s3d_req *req)
+{
+    const char *prefix = req->store->prefix;
+    size_t plen = strlen(prefix);
+    char path[PATH_MAX];
+    for (size_t i = 0; i < req->nkeys; i++) {
+        size_t kl = req->keylens[i];
+        if (plen + kl >= PATH_MAX || memchr(req->keys[i], 0, kl)) {
+            if (s3d_list_add_error(&req->list, req->keys[i], kl, "bad key")) goto oom;
+            continue;
+        }
+        memcpy(path, prefix, plen);
+        memcpy(path + plen, req->keys[i], kl);
+        path[plen + kl] = 0;
+        if (unlink(path) == 0) {
+            req->nbytes++;
+        } else {
+            int e = errno;
+            if (s3d_list_add_error(&req->list, req->keys[i], kl,
+                                   e == ENOENT ? "not_found: not found" : strerror(e)))
+                goto oom;
+        }
+    }
+    return;
+oom:
+    s3d_req_fail(req, S3D_NOMEM, "out of memory");
+}
+
 static void do_open_read(s3d_req *req, const char *path, int direct)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | (direct ? O_DIRECT : 0));
@@ -595,6 +624,8 @@ static void file_work(uv_work_t *w)
         return do_commit(req);
     case OP_ABORT:
         return stream_close(req->stream, 0);
+    case OP_DELETE_MANY:
+        return do_delete_many(req);
     default:
         break;
     }

@@ -86,6 +86,9 @@ static void run(s3d_req *req)
     case OP_ABORT:
         free(req->stream);
         return;
+    case OP_DELETE_MANY:
+        req->nbytes = req->nkeys;
+        return;
     }
 }
 

@@ -14,6 +14,7 @@
 #include "sigv4.h"
 #include "store.h"
 #include "xml.h"
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include <time.h>
 
 #define LIST_PAGE 1000
+#define DELETE_BATCH 1000 /* DeleteObjects takes at most 1000 keys */
 
 typedef struct s3_impl s3_impl;
 
@@ -51,6 +53,10 @@ typedef struct s3_op {
     int orphan; /* abort of a garbage-collected writer: nobody waits */
     int seq;    /* a sequential stream read: advances the stream position */
     uint64_t range_start; /* first byte a ranged GET asked for */
+    size_t batch, batch_len; /* delete_many: first key and count of this request */
+    char content_md5[32];
+    /* a DeleteResult error being read */
+    char del_key[1100], del_code[64], del_msg[200];
     uv_timer_t *timer;
     struct s3_op *next_free;
     s3d_buf body; /* request bodies we build (multipart complete) */
@@ -225,6 +231,7 @@ static void start_http(s3_op *op, const char *method, const char *body, size_t l
     }
     http_add_header(h, "x-amz-content-sha256", hash);
     if (range) http_add_header(h, "Range", range);
+    if (op->content_md5[0]) http_add_header(h, "Content-MD5", op->content_md5);
     http_add_header(h, "Expect", NULL); /* no 100-continue round trip */
     if (http_submit(h)) on_http_done(h);
 }
@@ -484,6 +491,80 @@ static int build_complete_body(s3_op *op, s3d_stream *s)
     return 0;
 }
 
+/* Appends s XML-escaped to b; returns 0 or -1 when out of memory. */
+static int xml_escape_append(s3d_buf *b, const char *s, size_t len)
+{
+    if (s3d_buf_reserve(b, b->len + len * 6 + 1)) return -1;
+    for (size_t i = 0; i < len; i++) {
+        const char *rep = NULL;
+        switch (s[i]) {
+        case '&': rep = "&amp;"; break;
+        case '<': rep = "&lt;"; break;
+        case '>': rep = "&gt;"; break;
+        case '"': rep = "&quot;"; break;
+        case '\'': rep = "&apos;"; break;
+        default: b->data[b->len++] = s[i]; continue;
+        }
+        size_t rl = strlen(rep);
+        memcpy(b->data + b->len, rep, rl);
+        b->len += rl;
+    }
+    return 0;
+}
+
+static int buf_append(s3d_buf *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (s3d_buf_reserve(b, b->len + n + 1)) return -1;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    return 0;
+}
+
+/* The DeleteObjects body for keys [batch, batch + DELETE_BATCH) and its MD5. */
+static int build_delete_body(s3_op *op)
+{
+    s3d_req *req = op->req;
+    size_t plen = strlen(op->st->prefix);
+    op->body.len = 0;
+    op->batch_len = req->nkeys - op->batch < DELETE_BATCH ? req->nkeys - op->batch : DELETE_BATCH;
+    if (buf_append(&op->body, "<Delete><Quiet>true</Quiet>")) return -1;
+    for (size_t i = op->batch; i < op->batch + op->batch_len; i++) {
+        if (buf_append(&op->body, "<Object><Key>") ||
+            xml_escape_append(&op->body, op->st->prefix, plen) ||
+            xml_escape_append(&op->body, req->keys[i], req->keylens[i]) ||
+            buf_append(&op->body, "</Key></Object>"))
+            return -1;
+    }
+    if (buf_append(&op->body, "</Delete>")) return -1;
+    unsigned char md5[16];
+    unsigned int mdlen = 0;
+    if (!EVP_Digest(op->body.data, op->body.len, md5, &mdlen, EVP_md5(), NULL)) return -1;
+    EVP_EncodeBlock((unsigned char *)op->content_md5, md5, 16);
+    return 0;
+}
+
+static void on_delete_elem(void *ud, const char *path, const char *text, size_t len)
+{
+    s3_op *op = ud;
+    size_t plen = strlen(op->st->prefix);
+    if (strcmp(path, "DeleteResult/Error/Key") == 0) {
+        if (len >= plen) text += plen, len -= plen; /* back to the store's key */
+        snprintf(op->del_key, sizeof op->del_key, "%.*s", (int)len, text);
+    } else if (strcmp(path, "DeleteResult/Error/Code") == 0) {
+        snprintf(op->del_code, sizeof op->del_code, "%.*s", (int)len, text);
+    } else if (strcmp(path, "DeleteResult/Error/Message") == 0) {
+        snprintf(op->del_msg, sizeof op->del_msg, "%.*s", (int)len, text);
+    } else if (strcmp(path, "DeleteResult/Error") == 0) {
+        char why[300];
+        snprintf(why, sizeof why, "%s: %s", op->del_code, op->del_msg);
+        s3d_list_add_error(&op->req->list, op->del_key, strlen(op->del_key), why);
+        op->del_key[0] = op->del_code[0] = op->del_msg[0] = 0;
+    } else {
+        on_error_elem(op, path, text, len);
+    }
+}
+
 /* The next request of op, from its operation and step. */
 static void run_step(s3_op *op)
 {
@@ -607,6 +688,16 @@ static void run_step(s3_op *op)
         if (build_target(op, NULL, 0)) break;
         return start_http(op, "GET", NULL, 0, NULL);
     }
+    case OP_DELETE_MANY:
+        op->idempotent = 1;
+        if (op->batch >= req->nkeys) return finish(op); /* no keys at all */
+        if (build_delete_body(op)) {
+            s3d_req_fail(req, S3D_NOMEM, "out of memory");
+            return finish(op);
+        }
+        snprintf(op->query, sizeof op->query, "delete=");
+        if (build_target(op, NULL, 0)) break;
+        return start_http(op, "POST", op->body.data, op->body.len, NULL);
     case OP_MKBUCKET:
     case OP_RMBUCKET:
         op->idempotent = req->op == OP_RMBUCKET;
@@ -783,6 +874,19 @@ static void on_http_done(http_req *h)
         snprintf(req->st.etag, sizeof req->st.etag, "%s", h->etag);
         break;
     case OP_COMMIT: req->nbytes = s->stage.len; break;
+    case OP_DELETE_MANY: {
+        size_t failed_before = req->list.n;
+        if (parse_xml(op, op->body.data, op->body.len, on_delete_elem, op)) break;
+        if (op->code[0]) { /* a 200 carrying an <Error> for the whole request */
+            fail_from_response(op);
+            break;
+        }
+        req->nbytes += op->batch_len - (req->list.n - failed_before);
+        op->batch += op->batch_len;
+        op->content_md5[0] = 0;
+        if (op->batch < req->nkeys) return run_step(op); /* the next 1000 */
+        break;
+    }
     case OP_LIST: {
         list_ctx lc = {.op = op};
         if (parse_xml(op, op->body.data, op->body.len, on_list_elem, &lc)) break;

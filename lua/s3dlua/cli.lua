@@ -474,10 +474,20 @@ function commands.rm(args)
   for _, e in ipairs(entries) do
     if not e.is_prefix then keys[#keys + 1] = e.key end
   end
-  local failures = parallel(keys, tonumber(opts.jobs) or 32, function(k)
-    local ok, derr = st:delete(k)
-    if not ok then eprintf("s3dlua: rm %s\n", tostring(derr)) end
-    return ok
+  -- batches of 1000 keys (one DeleteObjects request on S3), a few in flight
+  local batches = {}
+  for i = 1, #keys, 1000 do batches[#batches + 1] = { unpack(keys, i, math.min(i + 999, #keys)) } end
+  local failures = 0
+  parallel(batches, tonumber(opts.jobs) or 4, function(batch)
+    local n, bad = st:delete_many(batch)
+    if not n then
+      eprintf("s3dlua: rm %s\n", tostring(bad))
+      failures = failures + #batch
+      return false
+    end
+    for _, f in ipairs(bad) do eprintf("s3dlua: rm %s: %s\n", st:uri(f.key), f.error) end
+    failures = failures + #bad
+    return #bad == 0
   end)
   if failures == 0 and (st:scheme() == "file" or st:scheme() == "direct") and
       prefix:sub(-1) == "/" then

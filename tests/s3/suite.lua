@@ -136,7 +136,7 @@ if strict then -- s3rver answers AbortMultipartUpload with 405
   t.eq(select(3, root:stat("big/aborted.bin")), "not_found", "an aborted multipart leaves no object")
 end
 
--- delete 2500 keys
+-- delete 2500 keys in DeleteObjects batches of 1000
 for w = 1, 50 do
   tasks[w] = s3d.spawn(function()
     for k = w, 2500, 50 do assert(root:put(("del/%05d"):format(k), "d")) end
@@ -146,13 +146,18 @@ s3d.wait(tasks)
 local keys = {}
 for e in root:list("del/") do keys[#keys + 1] = e.key end
 t.eq(#keys, 2500, "2500 keys to delete")
-for w = 1, 50 do
-  tasks[w] = s3d.spawn(function()
-    for k = w, #keys, 50 do assert(root:delete(keys[k])) end
-  end)
-end
-t.eq(s3d.wait(tasks), 0, "2500 deletes from 50 tasks")
+local deleted, failures = root:delete_many(keys)
+t.eq(deleted, 2500, "delete_many deletes 2500 keys (3 requests)")
+t.eq(#failures, 0, "with no failures")
 t.eq(#root:ls("del/", { recursive = true }), 0, "nothing left under del/")
+assert(root:put("del/a&b<c>'q\"", "x"))
+t.eq(root:delete_many({ "del/a&b<c>'q\"" }), 1, "delete_many escapes keys in its XML")
+t.eq(select(3, root:stat("del/a&b<c>'q\"")), "not_found", "the odd key is gone")
+t.eq(root:delete_many({}), 0, "an empty batch deletes nothing")
+local single = 0
+for k = 1, 20 do assert(root:put("one/" .. k, "x")) end
+for k = 1, 20 do if root:delete("one/" .. k) then single = single + 1 end end
+t.eq(single, 20, "single deletes")
 
 -- a bucket with objects cannot be deleted; an empty one can
 local rb_ok, rb_err, rb_code = root:delete_bucket()
