@@ -122,19 +122,31 @@ if want seq; then
     note "  writeback of a previous run overlaps; dd's own clock vs s3d.now() around writer()..commit()"
     note "  second baseline: bench_seq, a C write() loop from one zeroed buffer (dd also reads"
     note "  /dev/zero for every block, which our writer does not)"
+    note "  one untimed warm-up write first: the first write after laying out the data file runs"
+    note "  at a fraction of the speed whoever does it; the order of the three rotates every run"
     ours=() base=() raw=()
     fresh() { rm -f "$W/w.bin" && sync; }
-    for i in $(seq "$SEQ_REPS"); do
-        fresh
+    w_ours() {
         out=$($TMO "$S3DLUA" run bench/seq.lua write "$W" w.bin 1MiB "$SIZE_MIB") || die "seq write failed: $out"
         [ "$(kv "$out" bytes)" = "$BYTES" ] || die "seq write wrote $(kv "$out" bytes) bytes"
         ours+=("$(kv "$out" mbps)")
-        fresh
+    }
+    w_dd() {
         secs=$($TMO dd if=/dev/zero of="$W/w.bin" bs=1M count="$SIZE_MIB" 2>&1 | dd_secs)
         base+=("$(mbps "$BYTES" "$secs")")
-        fresh
+    }
+    w_c() {
         out=$($TMO "$O_BENCH/bench_seq" write "$W/w.bin" 1048576 "$SIZE_MIB") || die "bench_seq write failed"
         raw+=("$(kv "$out" mbps)")
+    }
+    fresh
+    $TMO "$O_BENCH/bench_seq" write "$W/w.bin" 1048576 "$SIZE_MIB" >/dev/null || die "warm-up write failed"
+    sides=(w_ours w_dd w_c)
+    for i in $(seq "$SEQ_REPS"); do
+        for j in 0 1 2; do
+            fresh
+            ${sides[(i + j) % 3]}
+        done
     done
     fresh
     note "  runs MB/s: ours ${ours[*]}; dd ${base[*]}; C loop ${raw[*]}"
@@ -142,37 +154,62 @@ if want seq; then
     row "seq write 1 MiB blocks (writer+commit)" "MB/s" "$(median "${ours[@]}")" "dd if=/dev/zero bs=1M" "$(median "${base[@]}")" higher 0.9
     row "seq write 1 MiB blocks (writer+commit)" "MB/s" "$(median "${ours[@]}")" "C write() loop (bench_seq)" "$(median "${raw[@]}")" higher
 
-    note "seq read: the same ${SIZE_MIB} MiB file, in the page cache, 1 MiB reads to EOF"
+    note "seq read: the data file, in the page cache, 1 MiB reads to EOF; the order rotates every run"
     ours=() base=() raw=()
-    for i in $(seq "$SEQ_REPS"); do
+    r_ours() {
         out=$($TMO "$S3DLUA" run bench/seq.lua read "$W" data.bin 1MiB) || die "seq read failed: $out"
         [ "$(kv "$out" bytes)" = "$BYTES" ] || die "seq read read $(kv "$out" bytes) bytes"
         ours+=("$(kv "$out" mbps)")
+    }
+    r_dd() {
         secs=$($TMO dd if="$DATA" of=/dev/null bs=1M 2>&1 | dd_secs)
         base+=("$(mbps "$BYTES" "$secs")")
+    }
+    r_c() {
         out=$($TMO "$O_BENCH/bench_seq" read "$DATA" 1048576) || die "bench_seq read failed"
         raw+=("$(kv "$out" mbps)")
+    }
+    cat "$DATA" >/dev/null # still cached after the writes, and warm
+    sides=(r_ours r_dd r_c)
+    for i in $(seq "$SEQ_REPS"); do
+        for j in 0 1 2; do ${sides[(i + j) % 3]}; done
     done
     note "  runs MB/s: ours ${ours[*]}; dd ${base[*]}; C loop ${raw[*]}"
     note "  best: ours $(best "${ours[@]}"), dd $(best "${base[@]}"), C loop $(best "${raw[@]}") (the rows use medians)"
     row "seq read 1 MiB blocks (reader:read)" "MB/s" "$(median "${ours[@]}")" "dd of=/dev/null bs=1M" "$(median "${base[@]}")" higher 0.9
     row "seq read 1 MiB blocks (reader:read)" "MB/s" "$(median "${ours[@]}")" "C read() loop (bench_seq)" "$(median "${raw[@]}")" higher
 
-    note "CLI: 's3dlua get URI > /dev/null' (stdout) vs dd, both timed as whole processes (start"
-    note "  included). Not 'get -o /dev/null': -o writes a temp file beside the target and renames"
-    note "  it over the target, which would replace /dev/null itself (see bench/cli-devnull-repro.sh)"
-    ours=() base=()
+    # `get -o PATH` used to write a temp file beside PATH and rename it over PATH: with
+    # PATH=/dev/null, as root, that replaces the machine's /dev/null. Only time it when the
+    # binary passes the check on a private device node (bench/cli-devnull-repro.sh exits 1).
+    devnull_ok=0
+    S3DLUA=$S3DLUA BENCH_DIR=$W $TMO bash bench/cli-devnull-repro.sh >/dev/null 2>&1
+    [ $? = 1 ] && devnull_ok=1
+    note "CLI: 's3dlua get URI > /dev/null' (stdout) and 'get URI -o /dev/null' vs dd, all timed as"
+    note "  whole processes (process start included)"
+    [ "$devnull_ok" = 1 ] || note "  NOT timing '-o /dev/null': this binary replaces a device given to -o (bench/cli-devnull-repro.sh)"
+    ours=() outo=() base=()
+    wall() { awk -v b="$BYTES" -v a="$1" -v c="$2" 'BEGIN { printf "%.1f", b / (c - a) / 1e6 }'; }
     for i in $(seq "$SEQ_REPS"); do
         t0=$EPOCHREALTIME
         $TMO "$S3DLUA" get "file://$DATA" >/dev/null || die "s3dlua get failed"
         t1=$EPOCHREALTIME
         $TMO dd if="$DATA" of=/dev/null bs=1M status=none
         t2=$EPOCHREALTIME
-        ours+=("$(awk -v b="$BYTES" -v a="$t0" -v c="$t1" 'BEGIN { printf "%.1f", b / (c - a) / 1e6 }')")
-        base+=("$(awk -v b="$BYTES" -v a="$t1" -v c="$t2" 'BEGIN { printf "%.1f", b / (c - a) / 1e6 }')")
+        ours+=("$(wall "$t0" "$t1")")
+        base+=("$(wall "$t1" "$t2")")
+        if [ "$devnull_ok" = 1 ]; then
+            t0=$EPOCHREALTIME
+            $TMO "$S3DLUA" get -q "file://$DATA" -o /dev/null || die "s3dlua get -o /dev/null failed"
+            t1=$EPOCHREALTIME
+            outo+=("$(wall "$t0" "$t1")")
+        fi
     done
-    note "  runs MB/s: ours ${ours[*]}; dd ${base[*]}"
+    [ -c /dev/null ] || die "/dev/null is no longer a character device!"
+    note "  runs MB/s: ours > /dev/null ${ours[*]}; ours -o /dev/null ${outo[*]:-skipped}; dd ${base[*]}"
     row "CLI get file:// > /dev/null (wall)" "MB/s" "$(median "${ours[@]}")" "dd of=/dev/null bs=1M (wall)" "$(median "${base[@]}")" higher
+    [ "$devnull_ok" = 1 ] &&
+        row "CLI get file:// -o /dev/null (wall)" "MB/s" "$(median "${outo[@]}")" "dd of=/dev/null bs=1M (wall)" "$(median "${base[@]}")" higher
 fi
 
 # ---- 2. 64 KiB random reads, 64 in flight, page-cached file ----

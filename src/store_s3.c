@@ -32,10 +32,15 @@ struct s3d_stream {
     uint64_t size, pos;
     s3d_buf stage;
     char upload_id[512];
-    char (*etags)[80];
+    char (*etags)[80]; /* by part number - 1 */
     int nparts, capparts;
     uint64_t total;
-    s3d_store *st; /* for a fire-and-forget abort */
+    s3d_store *st;      /* for a fire-and-forget abort */
+    int inflight;       /* parts being uploaded (at most conf.part_concurrency) */
+    s3d_req *waiting;   /* a write/commit/abort waiting for a part slot or for all parts */
+    int fail_code, fail_status; /* the first failed part, reported by the next call */
+    char fail_detail[200];
+    int orphaned;       /* collected while parts were in flight: freed by the last one */
 };
 
 /* STEP_WHY: a HEAD failed with 400/403 and, having no body, no reason; a
@@ -57,9 +62,12 @@ typedef struct s3_op {
     char content_md5[32];
     /* a DeleteResult error being read */
     char del_key[1100], del_code[64], del_msg[200];
+    s3d_stream *part_of; /* an UploadPart of this writer (no request waits on it) */
+    int part_no;
     uv_timer_t *timer;
     struct s3_op *next_free;
-    s3d_buf body; /* request bodies we build (multipart complete) */
+    s3d_buf body; /* request bodies we build; a part's data (kept for the next part) */
+    s3d_buf resp; /* XML answers */
     char path[HTTP_URL_MAX / 2];
     char query[2048];
     char list_prefix_full[2048];
@@ -87,13 +95,15 @@ static s3_op *op_get(s3d_store *st)
     if (op) {
         im->free_ops = op->next_free;
         CURL *easy = op->h.easy;
-        s3d_buf eb = op->h.errbody, body = op->body;
+        s3d_buf eb = op->h.errbody, body = op->body, resp = op->resp;
         uv_timer_t *timer = op->timer;
         memset(op, 0, offsetof(s3_op, path));
         op->h.easy = easy;
         op->h.errbody = eb;
         op->body = body;
         op->body.len = 0;
+        op->resp = resp;
+        op->resp.len = 0;
         op->timer = timer;
     } else {
         op = calloc(1, sizeof *op);
@@ -120,6 +130,7 @@ static void op_free(s3_op *op)
 {
     http_req_release(&op->h);
     s3d_buf_free(&op->body);
+    s3d_buf_free(&op->resp);
     if (op->timer) uv_close((uv_handle_t *)op->timer, timer_free_cb);
     free(op);
 }
@@ -196,9 +207,11 @@ static void start_http(s3_op *op, const char *method, const char *body, size_t l
     } else if (op->req && op->req->op == OP_READ && op->step == STEP_MAIN) {
         h->out = op->req->buf;
         h->out->len = 0;
+    } else if (op->part_of) {
+        h->discard = 1; /* UploadPart answers with headers only */
     } else {
-        h->out = &op->body; /* XML answers */
-        op->body.len = 0;
+        h->out = &op->resp;
+        op->resp.len = 0;
     }
     char host[400];
     if (c->path_style)
@@ -296,33 +309,52 @@ static int retryable(const s3_op *op)
            strcmp(op->code, "SlowDown") == 0;
 }
 
+/* What went wrong with op's last attempt: a code, the HTTP status (0 for a
+ * transport failure) and a message naming the status and S3's own code. */
+static int describe_failure(const s3_op *op, int *status, char *detail, size_t cap)
+{
+    const http_req *h = &op->h;
+    if (h->curl_code) {
+        *status = 0;
+        snprintf(detail, cap, "%s", http_error_text(h));
+        return h->curl_code == CURLE_OPERATION_TIMEDOUT ? S3D_TIMEOUT : S3D_CONNECTION;
+    }
+    *status = (int)h->status;
+    int code = code_for(op->code, h->status);
+    if (op->code[0])
+        snprintf(detail, cap, "HTTP %ld %.60s%s%.120s", h->status, op->code,
+                 op->message[0] ? ": " : "", op->message);
+    else if (code == S3D_NOT_FOUND)
+        snprintf(detail, cap, "not found (HTTP %ld)", h->status);
+    else if (code == S3D_ACCESS_DENIED)
+        snprintf(detail, cap, "access denied (HTTP %ld)", h->status);
+    else
+        snprintf(detail, cap, "HTTP %ld", h->status);
+    return code;
+}
+
 static void fail_from_response(s3_op *op)
 {
     s3d_req *req = op->req;
-    http_req *h = &op->h;
     if (!req) return;
-    req->http_status = (int)h->status;
-    if (h->curl_code) {
-        int code = h->curl_code == CURLE_OPERATION_TIMEDOUT ? S3D_TIMEOUT : S3D_CONNECTION;
-        s3d_req_fail(req, code, "%s", http_error_text(h));
-        req->http_status = 0;
-        return;
-    }
-    int code = code_for(op->code, h->status);
-    if (op->code[0])
-        s3d_req_fail(req, code, "HTTP %ld %s%s%s", h->status, op->code, op->message[0] ? ": " : "",
-                     op->message);
-    else if (code == S3D_NOT_FOUND)
-        s3d_req_fail(req, code, "not found (HTTP %ld)", h->status);
-    else if (code == S3D_ACCESS_DENIED)
-        s3d_req_fail(req, code, "access denied (HTTP %ld)", h->status);
-    else
-        s3d_req_fail(req, code, "HTTP %ld", h->status);
+    req->code = describe_failure(op, &req->http_status, req->detail, sizeof req->detail);
 }
 
 /* ---- completion and the steps of each operation ---- */
 
 static void stream_free_s3(s3d_stream *s);
+
+/* Ends a store request; a commit or abort also frees its stream, which the
+ * binding has already forgotten. */
+static void req_complete(s3d_req *req)
+{
+    if ((req->op == OP_COMMIT || req->op == OP_ABORT) && req->stream) {
+        stream_free_s3(req->stream);
+        req->stream = NULL;
+    }
+    req->t_end = uv_hrtime();
+    req->done(req);
+}
 
 static void finish(s3_op *op)
 {
@@ -334,12 +366,7 @@ static void finish(s3_op *op)
         return;
     }
     op_put(op);
-    if ((req->op == OP_COMMIT || req->op == OP_ABORT) && req->stream) {
-        stream_free_s3(req->stream); /* the binding has already forgotten it */
-        req->stream = NULL;
-    }
-    req->t_end = uv_hrtime();
-    req->done(req);
+    req_complete(req);
 }
 
 static void retry_fire(uv_timer_t *t);
@@ -462,20 +489,6 @@ static int parse_xml(s3_op *op, const char *buf, size_t len, xml_elem_fn fn, voi
     return 0;
 }
 
-/* Part bookkeeping of a writer. */
-static int add_part(s3d_stream *s, const char *etag)
-{
-    if (s->nparts == s->capparts) {
-        int cap = s->capparts ? s->capparts * 2 : 16;
-        char(*e)[80] = realloc(s->etags, (size_t)cap * sizeof *e);
-        if (!e) return -1;
-        s->etags = e;
-        s->capparts = cap;
-    }
-    snprintf(s->etags[s->nparts++], 80, "%s", etag);
-    return 0;
-}
-
 static int build_complete_body(s3_op *op, s3d_stream *s)
 {
     size_t need = 64 + (size_t)s->nparts * 160;
@@ -582,15 +595,15 @@ static void run_step(s3_op *op)
         build_target(op, s->key, strlen(s->key));
         return start_http(op, "POST", "", 0, NULL);
     case STEP_PART: {
+        s3d_stream *ps = op->part_of;
         op->idempotent = 1;
-        size_t len = s->stage.len < c->part_size ? s->stage.len : (size_t)c->part_size;
-        char enc[1100];
+        char enc[1600];
         size_t used = 0;
-        append_encoded(enc, sizeof enc, &used, s->upload_id, strlen(s->upload_id), 0);
+        append_encoded(enc, sizeof enc, &used, ps->upload_id, strlen(ps->upload_id), 0);
         enc[used] = 0;
-        snprintf(op->query, sizeof op->query, "partNumber=%d&uploadId=%s", s->nparts + 1, enc);
-        build_target(op, s->key, strlen(s->key));
-        return start_http(op, "PUT", s->stage.data, len, NULL);
+        snprintf(op->query, sizeof op->query, "partNumber=%d&uploadId=%s", op->part_no, enc);
+        build_target(op, ps->key, strlen(ps->key));
+        return start_http(op, "PUT", op->body.data, op->body.len, NULL);
     }
     case STEP_WHY:
         op->idempotent = 0;
@@ -717,11 +730,195 @@ static void run_step(s3_op *op)
     finish(op);
 }
 
-/* Moves the bytes after the uploaded part to the front of the stage. */
-static void stage_consume(s3d_stream *s, size_t n)
+/* ---- writers: parts staged, uploaded concurrently, completed in order ----
+ *
+ * write() copies into the stage; each full part is handed to an UploadPart op
+ * (the stage buffer and the op's own body buffer swap, so a part is not
+ * copied again) and write() returns while it uploads, unless
+ * part_concurrency parts are already in flight: then it waits for one. Memory
+ * is bounded by (part_concurrency + 1) x part_size per writer. commit() sends
+ * the last part, waits for all of them and completes; any failure aborts the
+ * upload and is reported by the next call. */
+
+static void writer_advance(s3d_req *req);
+
+static int ensure_parts(s3d_stream *s, int n)
 {
-    memmove(s->stage.data, s->stage.data + n, s->stage.len - n);
-    s->stage.len -= n;
+    if (n <= s->capparts) return 0;
+    int cap = s->capparts ? s->capparts * 2 : 16;
+    while (cap < n) cap *= 2;
+    char(*e)[80] = realloc(s->etags, (size_t)cap * sizeof *e);
+    if (!e) return -1;
+    memset(e + s->capparts, 0, (size_t)(cap - s->capparts) * sizeof *e);
+    s->etags = e;
+    s->capparts = cap;
+    return 0;
+}
+
+static void stream_fail(s3d_stream *s, int code, int status, const char *detail)
+{
+    if (s->fail_code) return; /* the first failure is the one worth reporting */
+    s->fail_code = code;
+    s->fail_status = status;
+    snprintf(s->fail_detail, sizeof s->fail_detail, "%.190s", detail);
+}
+
+/* Starts uploading the first n bytes of the stage as the next part. */
+static int start_part(s3d_stream *s, size_t n)
+{
+    s3_op *op = op_get(s->st);
+    if (!op || ensure_parts(s, s->nparts + 1)) {
+        if (op) op_put(op);
+        stream_fail(s, S3D_NOMEM, 0, "out of memory");
+        return -1;
+    }
+    if (n == s->stage.len) {
+        s3d_buf t = op->body; /* swap: no copy of a whole part */
+        op->body = s->stage;
+        s->stage = t;
+        s->stage.len = 0;
+    } else {
+        if (s3d_buf_reserve(&op->body, n)) {
+            op_put(op);
+            stream_fail(s, S3D_NOMEM, 0, "out of memory");
+            return -1;
+        }
+        memcpy(op->body.data, s->stage.data, n);
+        op->body.len = n;
+        memmove(s->stage.data, s->stage.data + n, s->stage.len - n);
+        s->stage.len -= n;
+    }
+    op->part_of = s;
+    op->part_no = ++s->nparts;
+    op->step = STEP_PART;
+    s->inflight++;
+    s->total += n;
+    run_step(op);
+    return 0;
+}
+
+static void orphan_abort(s3d_store *st, const char *upload_id, const char *key)
+{
+    s3_op *op = op_get(st);
+    if (!op) return;
+    st->refs++; /* released when the abort finishes */
+    op->orphan = 1;
+    op->step = STEP_ABORT;
+    snprintf(op->upload_id, sizeof op->upload_id, "%s", upload_id);
+    snprintf(op->list_prefix_full, sizeof op->list_prefix_full, "%s", key);
+    s3d_log(1, "aborting the multipart upload of an abandoned writer: %s", key);
+    run_step(op);
+}
+
+static void part_done(s3_op *op, int ok)
+{
+    s3d_stream *s = op->part_of;
+    if (ok) {
+        snprintf(s->etags[op->part_no - 1], 80, "%s", op->h.etag);
+    } else {
+        int status;
+        char detail[200];
+        int code = describe_failure(op, &status, detail, sizeof detail);
+        char where[200];
+        snprintf(where, sizeof where, "part %d: %.180s", op->part_no, detail);
+        stream_fail(s, code, status, where);
+    }
+    s->inflight--;
+    op_put(op);
+    if (s->orphaned) {
+        if (s->inflight) return;
+        s3d_store *st = s->st;
+        if (s->upload_id[0]) orphan_abort(st, s->upload_id, s->key);
+        stream_free_s3(s);
+        store_release(st);
+        return;
+    }
+    if (s->waiting) writer_advance(s->waiting);
+}
+
+/* Moves a writer's request on as far as it can go; it completes the request
+ * or leaves it in s->waiting for the next part to finish. */
+static void writer_advance(s3d_req *req)
+{
+    s3d_stream *s = req->stream;
+    const s3_conf *c = &((s3_impl *)req->store->impl)->conf;
+    s->waiting = NULL;
+    if (s->fail_code || req->op == OP_ABORT) {
+        if (s->inflight) { /* let the parts in flight end before aborting */
+            s->waiting = req;
+            return;
+        }
+        if (s->fail_code && req->op != OP_ABORT) {
+            req->code = s->fail_code;
+            req->http_status = s->fail_status;
+            snprintf(req->detail, sizeof req->detail, "%s", s->fail_detail);
+        }
+        if (!s->upload_id[0]) return req_complete(req);
+        s3_op *op = op_get(req->store);
+        if (!op) return req_complete(req);
+        op->req = req;
+        op->step = STEP_ABORT;
+        int code = req->code, status = req->http_status;
+        char detail[sizeof req->detail];
+        memcpy(detail, req->detail, sizeof detail);
+        run_step(op); /* completes req when the abort is done ... */
+        if (req->op != OP_ABORT) { /* ... keeping the error that caused it */
+            req->code = code;
+            req->http_status = status;
+            memcpy(req->detail, detail, sizeof detail);
+        }
+        return;
+    }
+    int committing = req->op == OP_COMMIT;
+    if (!s->upload_id[0]) {
+        if (committing) { /* it all fit in one part: a single PUT */
+            s3_op *op = op_get(req->store);
+            if (!op) {
+                s3d_req_fail(req, S3D_NOMEM, "out of memory");
+                return req_complete(req);
+            }
+            op->req = req;
+            return run_step(op);
+        }
+        if (s->stage.len < c->part_size) {
+            req->nbytes = req->srclen;
+            return req_complete(req);
+        }
+        s3_op *op = op_get(req->store); /* the first full part: create the upload */
+        if (!op) {
+            s3d_req_fail(req, S3D_NOMEM, "out of memory");
+            return req_complete(req);
+        }
+        op->req = req;
+        op->step = STEP_CREATE_UPLOAD;
+        return run_step(op);
+    }
+    while (s->stage.len >= c->part_size || (committing && s->stage.len)) {
+        if (s->inflight >= c->part_concurrency) {
+            s->waiting = req;
+            return;
+        }
+        size_t n = s->stage.len < c->part_size ? s->stage.len : (size_t)c->part_size;
+        if (start_part(s, n)) return writer_advance(req);
+    }
+    if (!committing) {
+        req->nbytes = req->srclen;
+        return req_complete(req);
+    }
+    if (s->inflight) {
+        s->waiting = req;
+        return;
+    }
+    if (s->fail_code) return writer_advance(req);
+    s3_op *op = op_get(req->store);
+    if (!op || build_complete_body(op, s)) {
+        if (op) op_put(op);
+        s3d_req_fail(req, S3D_NOMEM, "out of memory");
+        return req_complete(req);
+    }
+    op->req = req;
+    op->step = STEP_COMPLETE;
+    run_step(op);
 }
 
 /* A server that ignores or misreads a Range header must not pass unnoticed:
@@ -760,6 +957,7 @@ static void on_http_done(http_req *h)
     if (h->status >= 300 || h->curl_code) {
         if (h->errbody.len) parse_xml(op, h->errbody.data, h->errbody.len, on_error_elem, op);
         if (++op->attempt < c->max_attempts && retryable(op)) return schedule_retry(op);
+        if (op->part_of) return part_done(op, 0);
         if (op->orphan) return finish(op);
         if (op->step == STEP_MAIN && !op->code[0] && (h->status == 403 || h->status == 400) &&
             (req->op == OP_STAT || req->op == OP_OPEN_READ)) {
@@ -781,43 +979,23 @@ static void on_http_done(http_req *h)
         }
         return finish(op);
     }
+    if (op->part_of) return part_done(op, 1);
     if (op->orphan) return finish(op);
     req->http_status = (int)h->status;
     op->attempt = 0;
     switch (op->step) {
     case STEP_CREATE_UPLOAD:
-        if (parse_xml(op, op->body.data, op->body.len, on_upload_elem, op)) return finish(op);
+        if (parse_xml(op, op->resp.data, op->resp.len, on_upload_elem, op)) return finish(op);
         if (!op->upload_id[0]) {
             s3d_req_fail(req, S3D_IO, "CreateMultipartUpload answered without an UploadId");
             return finish(op);
         }
         snprintf(s->upload_id, sizeof s->upload_id, "%s", op->upload_id);
-        op->step = STEP_PART;
-        return run_step(op);
-    case STEP_PART: {
-        size_t len = s->stage.len < c->part_size ? s->stage.len : (size_t)c->part_size;
-        if (add_part(s, h->etag)) {
-            s3d_req_fail(req, S3D_NOMEM, "out of memory");
-            return finish(op);
-        }
-        stage_consume(s, len);
-        s->total += len;
-        if (s->stage.len >= c->part_size || (req->op == OP_COMMIT && s->stage.len))
-            return run_step(op); /* next part */
-        if (req->op == OP_COMMIT) {
-            if (build_complete_body(op, s)) {
-                s3d_req_fail(req, S3D_NOMEM, "out of memory");
-                return finish(op);
-            }
-            op->step = STEP_COMPLETE;
-            return run_step(op);
-        }
-        req->nbytes = req->srclen;
-        return finish(op);
-    }
+        op_put(op);
+        return writer_advance(req);
     case STEP_COMPLETE:
         /* S3 may answer 200 and still put an <Error> in the body */
-        parse_xml(op, op->body.data, op->body.len, on_error_elem, op);
+        parse_xml(op, op->resp.data, op->resp.len, on_error_elem, op);
         if (op->code[0]) {
             fail_from_response(op);
             op->step = STEP_ABORT;
@@ -876,7 +1054,7 @@ static void on_http_done(http_req *h)
     case OP_COMMIT: req->nbytes = s->stage.len; break;
     case OP_DELETE_MANY: {
         size_t failed_before = req->list.n;
-        if (parse_xml(op, op->body.data, op->body.len, on_delete_elem, op)) break;
+        if (parse_xml(op, op->resp.data, op->resp.len, on_delete_elem, op)) break;
         if (op->code[0]) { /* a 200 carrying an <Error> for the whole request */
             fail_from_response(op);
             break;
@@ -889,7 +1067,7 @@ static void on_http_done(http_req *h)
     }
     case OP_LIST: {
         list_ctx lc = {.op = op};
-        if (parse_xml(op, op->body.data, op->body.len, on_list_elem, &lc)) break;
+        if (parse_xml(op, op->resp.data, op->resp.len, on_list_elem, &lc)) break;
         if (lc.oom) s3d_req_fail(req, S3D_NOMEM, "out of memory while listing");
         if (!op->truncated) {
             free(req->list.next_token);
@@ -917,7 +1095,6 @@ static void stream_free_s3(s3d_stream *s)
 static void s3_submit(s3d_req *req)
 {
     s3d_store *st = req->store;
-    const s3_conf *c = &((s3_impl *)st->impl)->conf;
     s3d_stream *s = req->stream;
     switch (req->op) {
     case OP_OPEN_WRITE: { /* local until the first part is full */
@@ -936,49 +1113,24 @@ static void s3_submit(s3d_req *req)
         return req->done(req);
     }
     case OP_WRITE:
+        if (s->fail_code) return writer_advance(req);
         if (s3d_buf_reserve(&s->stage, s->stage.len + req->srclen)) {
             s3d_req_fail(req, S3D_NOMEM, "out of memory");
-            req->t_end = uv_hrtime();
-            return req->done(req);
+            return req_complete(req);
         }
         memcpy(s->stage.data + s->stage.len, req->src, req->srclen);
         s->stage.len += req->srclen;
-        if (s->stage.len < c->part_size) {
-            req->nbytes = req->srclen;
-            req->t_end = uv_hrtime();
-            return req->done(req);
-        }
-        break;
-    case OP_ABORT:
-        if (!s->upload_id[0]) {
-            stream_free_s3(s);
-            req->stream = NULL;
-            req->t_end = uv_hrtime();
-            return req->done(req);
-        }
-        break;
+        return writer_advance(req);
+    case OP_COMMIT:
+    case OP_ABORT: return writer_advance(req);
     default: break;
     }
     s3_op *op = op_get(st);
     if (!op) {
         s3d_req_fail(req, S3D_NOMEM, "out of memory");
-        req->t_end = uv_hrtime();
-        return req->done(req);
+        return req_complete(req);
     }
     op->req = req;
-    if (req->op == OP_WRITE)
-        op->step = s->upload_id[0] ? STEP_PART : STEP_CREATE_UPLOAD;
-    else if (req->op == OP_COMMIT && s->upload_id[0] && s->stage.len)
-        op->step = STEP_PART;
-    else if (req->op == OP_COMMIT && s->upload_id[0]) {
-        if (build_complete_body(op, s)) {
-            s3d_req_fail(req, S3D_NOMEM, "out of memory");
-            return finish(op);
-        }
-        op->step = STEP_COMPLETE;
-    }
-    else if (req->op == OP_ABORT)
-        op->step = STEP_ABORT;
     run_step(op);
 }
 
@@ -986,19 +1138,14 @@ static void s3_submit(s3d_req *req)
  * calls done() and then forgets the stream, so free it here afterwards. */
 static void s3_stream_free(s3d_stream *s)
 {
-    if (s->writing && s->upload_id[0] && s->st) {
-        /* a writer dropped mid-way: abort its upload without anyone waiting */
-        s3_op *op = op_get(s->st);
-        if (op) {
-            s->st->refs++; /* released when the abort finishes */
-            op->orphan = 1;
-            op->step = STEP_ABORT;
-            snprintf(op->upload_id, sizeof op->upload_id, "%s", s->upload_id);
-            snprintf(op->list_prefix_full, sizeof op->list_prefix_full, "%s", s->key);
-            s3d_log(1, "aborting the multipart upload of an abandoned writer: %s", s->key);
-            run_step(op);
-        }
+    if (s->writing && s->inflight) {
+        /* parts still upload: the last one to finish aborts and frees */
+        s->orphaned = 1;
+        s->waiting = NULL;
+        s->st->refs++;
+        return;
     }
+    if (s->writing && s->upload_id[0]) orphan_abort(s->st, s->upload_id, s->key);
     stream_free_s3(s);
 }
 
