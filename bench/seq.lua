@@ -11,8 +11,8 @@ local bs = s3d.size(arg[4] or "1MiB")
 local count = tonumber(arg[5] or 1024)
 local st = assert(s3d.open("file://" .. dir .. "/"))
 
-local function check(v, err, code)
-  if v == nil then error(tostring(err) .. " (" .. tostring(code) .. ")", 2) end
+local function check(v, err)
+  if v == nil then error(tostring(err), 2) end
   return v
 end
 

@@ -63,12 +63,12 @@ function methods:list(prefix, opts)
   end
 end
 
--- store:ls(prefix, opts) -> array of entries | nil, err, code
+-- store:ls(prefix, opts) -> array of entries | nil, err
 function methods:ls(prefix, opts)
   local out, token = {}, nil
   repeat
-    local page, t, code = self:list_page(prefix or "", opts and opts.recursive, token)
-    if not page then return nil, t, code end
+    local page, t = self:list_page(prefix or "", opts and opts.recursive, token)
+    if not page then return nil, t end
     for _, e in ipairs(page) do out[#out + 1] = e end
     token = t
   until token == nil
@@ -101,17 +101,18 @@ function M.to_uri(s)
   return "file://" .. s
 end
 
--- s3d.open_uri(uri) -> store, key | nil, err, code: the store at the URI's
+-- s3d.open_uri(uri) -> store, key | nil, err: the store at the URI's
 -- root (bucket or file system) and the key the URI names.
 function M.open_uri(uri, opts)
   local root, key = M.split_uri(uri)
-  if not root then return nil, key, "bad_uri" end
-  local st, err, code = store.open(root, opts)
+  if not root then return nil, setmetatable({ code = "bad_uri", message = key, uri = uri },
+    { __tostring = function(e) return e.message end }) end
+  local st, err = store.open(root, opts)
   if not st then
     -- name the URI the caller gave, not just its root
     local detail = tostring(err):sub(#root + 3)
     if err and err.message then err.message, err.uri = uri .. ": " .. detail, uri end
-    return nil, err, code
+    return nil, err
   end
   return st, key
 end

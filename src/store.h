@@ -122,6 +122,7 @@ struct s3d_req {
     uint64_t t_start, t_first, t_end;
     void (*done)(s3d_req *req);
     sched_wait wait; /* used by the Lua binding */
+    deferred later;  /* store_complete_later() */
     int own_buf;     /* binding: 1 when buf is `own` below, handed to Lua on success */
     s3d_buf own;
     int *busy;       /* binding: cleared when the request completes */
@@ -175,6 +176,9 @@ struct s3d_store {
 s3d_store *store_open(const char *uri, char *err, size_t errlen);
 void store_release(s3d_store *st);
 void store_submit(s3d_req *req);
+/* Completes req on the next loop turn (work done on the loop thread must not
+ * resume the caller from inside its own call). */
+void store_complete_later(s3d_req *req);
 const store_ops *store_find_scheme(const char *scheme, size_t len);
 extern const store_ops store_file_ops, store_direct_ops, store_null_ops, store_s3_ops;
 

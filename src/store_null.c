@@ -10,21 +10,10 @@ struct s3d_stream {
     uint64_t size, pos;
 };
 
-typedef struct null_op {
-    deferred d;
-    s3d_req *req;
-} null_op;
-
 /* Deterministic filler: cheap, never all zeros, differs per offset. */
 static void fill(char *p, size_t n, uint64_t off)
 {
     for (size_t i = 0; i < n; i++) p[i] = (char)(0x5a ^ ((off + i) * 0x9e3779b1u >> 24));
-}
-
-static void finish(s3d_req *req)
-{
-    req->t_end = uv_hrtime();
-    req->done(req);
 }
 
 static void run(s3d_req *req)
@@ -37,7 +26,6 @@ static void run(s3d_req *req)
         uint64_t len = off < size ? size - off : 0;
         if (req->ranged && req->length && req->length < len) len = req->length;
         req->st.size = size;
-        req->t_first = uv_hrtime();
         if (!req->discard) {
             req->buf->len = 0;
             if (s3d_buf_reserve(req->buf, len ? len : 1))
@@ -92,31 +80,10 @@ static void run(s3d_req *req)
     }
 }
 
-static void on_turn(deferred *d)
-{
-    null_op *op = (null_op *)d;
-    s3d_req *req = op->req;
-    run(req);
-    finish(req);
-}
-
 static void null_submit(s3d_req *req)
 {
-    /* The request's bounce area is unused here: it holds the deferred node, so
-     * no allocation happens per operation. */
-    if (req->bounce_cap < sizeof(null_op)) {
-        free(req->bounce);
-        req->bounce = malloc(sizeof(null_op));
-        req->bounce_cap = req->bounce ? sizeof(null_op) : 0;
-        if (!req->bounce) {
-            s3d_req_fail(req, S3D_NOMEM, "out of memory");
-            return finish(req);
-        }
-    }
-    null_op *op = req->bounce;
-    op->d.fn = on_turn;
-    op->req = req;
-    rt_defer(rt_self, &op->d);
+    run(req); /* no I/O: the work is done here, the completion on the next turn */
+    store_complete_later(req);
 }
 
 static int null_open(s3d_store *st, char *err, size_t errlen)

@@ -327,8 +327,8 @@ function commands.ls(args)
   if not entries then fail("ls", err) end
   if #entries == 0 and key ~= "" then
     -- an object store has empty prefixes; a path that does not exist is an error
-    local _, serr, code = st:stat(prefix:gsub("/$", ""))
-    if code == "not_found" then fail("ls", serr) end
+    local _, serr = st:stat((prefix:gsub("/$", "")))
+    if serr and serr.code == "not_found" then fail("ls", serr) end
   end
   local out = {}
   for _, e in ipairs(entries) do
@@ -389,11 +389,11 @@ local function write_stdout(st, key, opts)
     n, err = r:read(buf, math.min(CHUNK, remaining))
     if not n then r:close() fail("get", err) end
     if n == 0 then break end
-    io.stdout:write(buf:tostring())
+    local ok, werr = util.write(1, buf)
+    if not ok then r:close() fail("get", "stdout: " .. werr) end
     remaining = remaining - n
   end
   r:close()
-  io.stdout:flush()
 end
 
 function commands.get(args)
@@ -415,7 +415,8 @@ function commands.get(args)
       -- reader reads sequentially from 0; a range uses one ranged get.
       local buf, err = st:get(key, { offset = opts.offset, length = opts.length })
       if not buf then fail("get", err) end
-      io.stdout:write(buf:tostring())
+      local ok, werr = util.write(1, buf)
+      if not ok then fail("get", "stdout: " .. werr) end
       return 0
     end
     write_stdout(st, key, opts)
@@ -491,8 +492,8 @@ function commands.rm(args)
   end)
   if failures == 0 and (st:scheme() == "file" or st:scheme() == "direct") and
       prefix:sub(-1) == "/" then
-    local ok, derr, code = st:delete(prefix)
-    if not ok and code ~= "not_found" then fail("rm", derr) end
+    local ok, derr = st:delete(prefix)
+    if not ok and derr.code ~= "not_found" then fail("rm", derr) end
   end
   return failures == 0 and 0 or 1
 end

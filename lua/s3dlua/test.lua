@@ -36,6 +36,12 @@ function M.raises(fn, pattern, name)
     ok and "no error raised" or ("error was: " .. tostring(err)))
 end
 
+-- The error code of a store call's results: t.code(st:get(k)) == "not_found".
+function M.code(v, err)
+  if v ~= nil and v ~= false then return nil end
+  return type(err) == "table" and err.code or err
+end
+
 -- A fresh directory under TMPDIR (default /tmp), removed by cleanup().
 function M.tmpdir()
   local base = os.getenv("TMPDIR") or "/tmp"
