@@ -14,6 +14,21 @@ local M = {
   stats = stats, util = util, version = "0.1",
 }
 
+-- h:record(ns) through the FFI: a direct, JIT-compiled call into C (see
+-- s3d_histogram_record_ns). The method table is only reachable from a
+-- histogram, so the self passed here is one; a count goes the classic way.
+do
+  local ffi = require "ffi"
+  ffi.cdef "void s3d_histogram_record_ns(void *h, double ns);"
+  local C = ffi.C
+  local methods_t = debug.getregistry()["s3dlua.histogram"].__index
+  local classic = methods_t.record
+  methods_t.record = function(h, ns, count)
+    if count ~= nil or type(ns) ~= "number" then return classic(h, ns, count) end
+    C.s3d_histogram_record_ns(h, ns)
+  end
+end
+
 -- s3d.wait() waits for every task (top level only); s3d.wait(t1, t2, ...) or
 -- s3d.wait{t1, t2} joins the given tasks and returns how many failed.
 function M.wait(...)
