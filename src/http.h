@@ -12,9 +12,9 @@
 #include "store.h"
 #include <curl/curl.h>
 
-#define HTTP_MAX_HEADERS 16
+#define HTTP_MAX_HEADERS  16
 #define HTTP_HEADER_SPACE 4096
-#define HTTP_URL_MAX 8192
+#define HTTP_URL_MAX      8192
 
 typedef struct http_req http_req;
 

@@ -148,7 +148,8 @@ static const char *const op_names[] = {
     [OP_COMMIT] = "COMMIT",
     [OP_ABORT] = "ABORT",
     [OP_MKBUCKET] = "CREATE_CONTAINER",
-    [OP_RMBUCKET] = "DELETE_CONTAINER", [OP_DELETE_MANY] = "DELETE_BATCH",
+    [OP_RMBUCKET] = "DELETE_CONTAINER",
+    [OP_DELETE_MANY] = "DELETE_BATCH",
 };
 
 static void log_req(const s3d_req *req)
@@ -326,7 +327,8 @@ static void read_opts(lua_State *L, int idx, s3d_req *req)
     req->length = opt_size(L, idx, "length", 0, &has_len);
     uint64_t suffix = opt_size(L, idx, "suffix", 0, &has_suffix);
     if (has_suffix) {
-        if (has_off || has_len) luaL_argerror(L, idx, "suffix cannot be combined with offset/length");
+        if (has_off || has_len)
+            luaL_argerror(L, idx, "suffix cannot be combined with offset/length");
         if (!suffix) luaL_argerror(L, idx, "suffix must be at least 1 byte");
         req->suffix = 1;
         req->length = suffix;
@@ -406,7 +408,8 @@ static int l_delete_many(lua_State *L)
     }
     for (size_t i = 0; i < n; i++) {
         lua_rawgeti(L, 2, (int)i + 1);
-        if (lua_type(L, -1) != LUA_TSTRING) return luaL_argerror(L, 2, "array of key strings expected");
+        if (lua_type(L, -1) != LUA_TSTRING)
+            return luaL_argerror(L, 2, "array of key strings expected");
         req->keys[i] = lua_tolstring(L, -1, &req->keylens[i]); /* anchored by the table */
         lua_pop(L, 1);
     }

@@ -111,8 +111,9 @@ static int l_log_level(lua_State *L)
 int luaopen_s3dlua_util(lua_State *L)
 {
     static const luaL_Reg funcs[] = {
-        {"glob", l_glob}, {"regex", l_regex}, {"isatty", l_isatty}, {"write", l_write},       {"cwd", l_cwd},
-        {"cpus", l_cpus}, {"log", l_log},     {"log_level", l_log_level}, {NULL, NULL},
+        {"glob", l_glob}, {"regex", l_regex}, {"isatty", l_isatty}, {"write", l_write},
+        {"cwd", l_cwd},   {"cpus", l_cpus},   {"log", l_log},       {"log_level", l_log_level},
+        {NULL, NULL},
     };
     luaL_newmetatable(L, REGEX_MT);
     lua_newtable(L);

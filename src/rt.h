@@ -31,7 +31,7 @@ typedef struct rt {
     struct s3d_req *staging;   /* built but not yet submitted: reused if building raised */
     int nreqs;   /* requests ever allocated: each owns a slot range in the pin table */
     int pin_ref; /* registry table anchoring the Lua arguments of requests in flight */
-    void *http;       /* http.c's per-thread curl multi state, created on first use */
+    void *http;  /* http.c's per-thread curl multi state, created on first use */
     int exit_status;
 } rt;
 

@@ -96,11 +96,13 @@ int s3_conf_load(s3_conf *c, const char *endpoint, char *err, size_t errlen)
         profile_get(c, "aws_session_token", c->session_token, sizeof c->session_token);
     }
     if (*c->access_key && !*c->secret_key) {
-        snprintf(err, errlen, "an access key id is set but no secret access key "
-                              "(AWS_SECRET_ACCESS_KEY or aws_secret_access_key)");
+        snprintf(err, errlen,
+                 "an access key id is set but no secret access key "
+                 "(AWS_SECRET_ACCESS_KEY or aws_secret_access_key)");
         return -1;
     }
-    set(c->region, sizeof c->region, env("AWS_REGION") ? env("AWS_REGION") : env("AWS_DEFAULT_REGION"));
+    set(c->region, sizeof c->region,
+        env("AWS_REGION") ? env("AWS_REGION") : env("AWS_DEFAULT_REGION"));
     if (!*c->region) profile_get(c, "region", c->region, sizeof c->region);
     if (!*c->region) set(c->region, sizeof c->region, "us-east-1");
     const char *ep = endpoint && *endpoint ? endpoint : env("AWS_ENDPOINT_URL_S3");

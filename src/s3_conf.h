@@ -11,7 +11,7 @@ typedef struct s3_conf {
     int path_style;     /* 1 for custom endpoints, 0 for AWS (virtual-hosted) */
     char region[64];
     char access_key[256];
-    char secret_key[256];  /* never printed */
+    char secret_key[256]; /* never printed */
     char session_token[4096];
     char ca_bundle[1024];
     char profile[128];

@@ -102,7 +102,7 @@ struct s3d_req {
     size_t keylen;
     uint64_t offset, length; /* range for GET/READ; length 0 = to the end */
     int ranged;
-    int suffix;              /* GET: the last `length` bytes (HTTP bytes=-N) */
+    int suffix;      /* GET: the last `length` bytes (HTTP bytes=-N) */
     int discard;     /* GET: count the bytes, keep none */
     s3d_buf *buf;    /* GET/READ: destination; PUT/WRITE: unused */
     const char *src; /* PUT/WRITE: source bytes */
@@ -111,22 +111,22 @@ struct s3d_req {
     const char **keys;  /* DELETE_MANY: keys (anchored by the caller) */
     size_t *keylens;
     size_t nkeys;
-    int recursive;      /* LIST */
-    const char *token;  /* LIST: continuation */
-    s3d_list list;      /* LIST result */
-    s3d_stat st;        /* STAT result; GET and OPEN_READ fill size too */
-    uint64_t nbytes;    /* bytes moved */
-    int code;           /* enum s3d_code */
-    int http_status;    /* last HTTP status, 0 for local stores */
-    char detail[200];   /* what went wrong, for the error message */
+    int recursive;     /* LIST */
+    const char *token; /* LIST: continuation */
+    s3d_list list;     /* LIST result */
+    s3d_stat st;       /* STAT result; GET and OPEN_READ fill size too */
+    uint64_t nbytes;   /* bytes moved */
+    int code;          /* enum s3d_code */
+    int http_status;   /* last HTTP status, 0 for local stores */
+    char detail[200];  /* what went wrong, for the error message */
     uint64_t t_start, t_first, t_end;
     void (*done)(s3d_req *req);
     sched_wait wait; /* used by the Lua binding */
     deferred later;  /* store_complete_later() */
     int own_buf;     /* binding: 1 when buf is `own` below, handed to Lua on success */
     s3d_buf own;
-    int *busy;       /* binding: cleared when the request completes */
-    int pin_id;      /* binding: slots pin_id*4+1..4 of the pin table */
+    int *busy;  /* binding: cleared when the request completes */
+    int pin_id; /* binding: slots pin_id*4+1..4 of the pin table */
     int npins;
     void *bounce; /* aligned scratch kept with the pooled request */
     size_t bounce_cap;

@@ -21,7 +21,7 @@
 #include <strings.h>
 #include <time.h>
 
-#define LIST_PAGE 1000
+#define LIST_PAGE    1000
 #define DELETE_BATCH 1000 /* DeleteObjects takes at most 1000 keys */
 
 typedef struct s3_impl s3_impl;
@@ -35,12 +35,12 @@ struct s3d_stream {
     char (*etags)[80]; /* by part number - 1 */
     int nparts, capparts;
     uint64_t total;
-    s3d_store *st;      /* for a fire-and-forget abort */
-    int inflight;       /* parts being uploaded (at most conf.part_concurrency) */
-    s3d_req *waiting;   /* a write/commit/abort waiting for a part slot or for all parts */
+    s3d_store *st;              /* for a fire-and-forget abort */
+    int inflight;               /* parts being uploaded (at most conf.part_concurrency) */
+    s3d_req *waiting;           /* a write/commit/abort waiting for a part slot or for all parts */
     int fail_code, fail_status; /* the first failed part, reported by the next call */
     char fail_detail[200];
-    int orphaned;       /* collected while parts were in flight: freed by the last one */
+    int orphaned; /* collected while parts were in flight: freed by the last one */
 };
 
 /* STEP_WHY: a HEAD failed with 400/403 and, having no body, no reason; a
@@ -55,9 +55,10 @@ typedef struct s3_op {
     int attempt;
     int idempotent;
     int step;
-    int orphan; /* abort of a garbage-collected writer: nobody waits */
-    int seq;    /* a sequential stream read: advances the stream position */
-    uint64_t range_start; /* first byte a ranged GET asked for */
+    int orphan;              /* abort of a garbage-collected writer: nobody waits */
+    int seq;                 /* a sequential stream read: advances the stream position */
+    int keep_error;          /* an abort after a failure: the failure is what gets reported */
+    uint64_t range_start;    /* first byte a ranged GET asked for */
     size_t batch, batch_len; /* delete_many: first key and count of this request */
     char content_md5[32];
     /* a DeleteResult error being read */
@@ -154,8 +155,8 @@ static int build_target(s3_op *op, const char *key, size_t klen)
     size_t used = 0;
     op->path[used++] = '/';
     if (c->path_style) {
-        if (append_encoded(op->path, sizeof op->path, &used, op->st->bucket,
-                           strlen(op->st->bucket), 0))
+        if (append_encoded(op->path, sizeof op->path, &used, op->st->bucket, strlen(op->st->bucket),
+                           0))
             return -1;
         if (key) op->path[used++] = '/';
     }
@@ -229,8 +230,12 @@ static void start_http(s3_op *op, const char *method, const char *body, size_t l
     if (range) hdrs[nh++] = (sigv4_header){"range", range};
     if (!im->anonymous) {
         char auth[SIGV4_AUTH_SIZE], amzdate[SIGV4_DATE_SIZE];
-        sigv4_request r = {.method = method, .path = op->path, .query = op->query,
-                           .headers = hdrs, .nheaders = nh, .payload_hash = hash,
+        sigv4_request r = {.method = method,
+                           .path = op->path,
+                           .query = op->query,
+                           .headers = hdrs,
+                           .nheaders = nh,
+                           .payload_hash = hash,
                            .time = time(NULL)};
         if (sigv4_sign(&im->signer, &r, auth, sizeof auth, amzdate) < 0) {
             h->curl_code = CURLE_FAILED_INIT;
@@ -301,8 +306,10 @@ static int retryable(const s3_op *op)
         case CURLE_RECV_ERROR:
         case CURLE_GOT_NOTHING:
         case CURLE_OPERATION_TIMEDOUT:
-        case CURLE_PARTIAL_FILE: return 1;
-        default: return 0;
+        case CURLE_PARTIAL_FILE:
+            return 1;
+        default:
+            return 0;
         }
     }
     return h->status == 500 || h->status == 502 || h->status == 503 || h->status == 504 ||
@@ -336,7 +343,7 @@ static int describe_failure(const s3_op *op, int *status, char *detail, size_t c
 static void fail_from_response(s3_op *op)
 {
     s3d_req *req = op->req;
-    if (!req) return;
+    if (!req || op->keep_error) return;
     req->code = describe_failure(op, &req->http_status, req->detail, sizeof req->detail);
 }
 
@@ -380,7 +387,9 @@ static void schedule_retry(s3_op *op)
     uint64_t delay = (uint64_t)(cap_ms * ((double)rand() / RAND_MAX)); /* full jitter */
     s3d_log(1, "retrying %s %s in %llu ms (attempt %d of %d): %s", op->h.method, op->path,
             (unsigned long long)delay, op->attempt + 1, im->conf.max_attempts,
-            op->h.curl_code ? http_error_text(&op->h) : op->code[0] ? op->code : "5xx");
+            op->h.curl_code ? http_error_text(&op->h)
+            : op->code[0]   ? op->code
+                            : "5xx");
     if (!op->timer) {
         op->timer = malloc(sizeof *op->timer);
         if (!op->timer) {
@@ -511,12 +520,24 @@ static int xml_escape_append(s3d_buf *b, const char *s, size_t len)
     for (size_t i = 0; i < len; i++) {
         const char *rep = NULL;
         switch (s[i]) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&apos;"; break;
-        default: b->data[b->len++] = s[i]; continue;
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\'':
+            rep = "&apos;";
+            break;
+        default:
+            b->data[b->len++] = s[i];
+            continue;
         }
         size_t rl = strlen(rep);
         memcpy(b->data + b->len, rep, rl);
@@ -624,7 +645,8 @@ static void run_step(s3_op *op)
         if (op->step == STEP_ABORT) return start_http(op, "DELETE", NULL, 0, NULL);
         return start_http(op, "POST", op->body.data, op->body.len, NULL);
     }
-    default: break;
+    default:
+        break;
     }
     switch (req->op) {
     case OP_GET:
@@ -724,7 +746,8 @@ static void run_step(s3_op *op)
                                         "</LocationConstraint></CreateBucketConfiguration>",
                                         c->region);
         return start_http(op, "PUT", op->body.data, op->body.len, NULL);
-    default: break;
+    default:
+        break;
     }
     s3d_req_fail(req, S3D_BAD_URI, "key too long for a request");
     finish(op);
@@ -741,6 +764,16 @@ static void run_step(s3_op *op)
  * upload and is reported by the next call. */
 
 static void writer_advance(s3d_req *req);
+
+/* Aborts op's multipart upload; the request completes when that is done,
+ * with the error that caused it when keep_error. */
+static void abort_upload(s3_op *op, int keep_error)
+{
+    op->step = STEP_ABORT;
+    op->attempt = 0;
+    op->keep_error = keep_error;
+    run_step(op);
+}
 
 static int ensure_parts(s3d_stream *s, int n)
 {
@@ -857,17 +890,7 @@ static void writer_advance(s3d_req *req)
         s3_op *op = op_get(req->store);
         if (!op) return req_complete(req);
         op->req = req;
-        op->step = STEP_ABORT;
-        int code = req->code, status = req->http_status;
-        char detail[sizeof req->detail];
-        memcpy(detail, req->detail, sizeof detail);
-        run_step(op); /* completes req when the abort is done ... */
-        if (req->op != OP_ABORT) { /* ... keeping the error that caused it */
-            req->code = code;
-            req->http_status = status;
-            memcpy(req->detail, detail, sizeof detail);
-        }
-        return;
+        return abort_upload(op, req->op != OP_ABORT);
     }
     int committing = req->op == OP_COMMIT;
     if (!s->upload_id[0]) {
@@ -937,8 +960,8 @@ static int range_matches(s3_op *op, const http_req *h)
                      h->content_range);
         return 0;
     }
-    unsigned long long want = req->suffix ? (total > req->length ? total - req->length : 0)
-                                          : op->range_start;
+    unsigned long long want =
+        req->suffix ? (total > req->length ? total - req->length : 0) : op->range_start;
     if (first != want) {
         s3d_req_fail(req, S3D_IO, "asked for bytes from %llu, the server sent %s", want,
                      h->content_range);
@@ -965,18 +988,9 @@ static void on_http_done(http_req *h)
             return run_step(op);
         }
         fail_from_response(op);
-        if (s && s->writing && s->upload_id[0] && op->step != STEP_ABORT) {
-            /* leave nothing half-written: abort, then report the first error */
-            op->step = STEP_ABORT;
-            op->attempt = 0;
-            int code = req->code;
-            char detail[sizeof req->detail];
-            memcpy(detail, req->detail, sizeof detail);
-            run_step(op);
-            req->code = code;
-            memcpy(req->detail, detail, sizeof detail);
-            return;
-        }
+        /* leave nothing half-written: abort, then report the first error */
+        if (s && s->writing && s->upload_id[0] && op->step != STEP_ABORT)
+            return abort_upload(op, 1);
         return finish(op);
     }
     if (op->part_of) return part_done(op, 1);
@@ -998,14 +1012,7 @@ static void on_http_done(http_req *h)
         parse_xml(op, op->resp.data, op->resp.len, on_error_elem, op);
         if (op->code[0]) {
             fail_from_response(op);
-            op->step = STEP_ABORT;
-            int code = req->code;
-            char detail[sizeof req->detail];
-            memcpy(detail, req->detail, sizeof detail);
-            run_step(op);
-            req->code = code;
-            memcpy(req->detail, detail, sizeof detail);
-            return;
+            return abort_upload(op, 1);
         }
         req->nbytes = s->total;
         return finish(op);
@@ -1015,7 +1022,8 @@ static void on_http_done(http_req *h)
     case STEP_WHY: /* the GET worked where the HEAD did not: report the HEAD */
         s3d_req_fail(req, S3D_ACCESS_DENIED, "HEAD refused (HTTP 403/400), GET allowed");
         return finish(op);
-    default: break;
+    default:
+        break;
     }
     switch (req->op) {
     case OP_GET:
@@ -1051,7 +1059,9 @@ static void on_http_done(http_req *h)
         req->nbytes = req->srclen;
         snprintf(req->st.etag, sizeof req->st.etag, "%s", h->etag);
         break;
-    case OP_COMMIT: req->nbytes = s->stage.len; break;
+    case OP_COMMIT:
+        req->nbytes = s->stage.len;
+        break;
     case OP_DELETE_MANY: {
         size_t failed_before = req->list.n;
         if (parse_xml(op, op->resp.data, op->resp.len, on_delete_elem, op)) break;
@@ -1073,11 +1083,11 @@ static void on_http_done(http_req *h)
             free(req->list.next_token);
             req->list.next_token = NULL;
         }
-        if (req->list.n)
-            qsort(req->list.items, req->list.n, sizeof *req->list.items, entry_cmp);
+        if (req->list.n) qsort(req->list.items, req->list.n, sizeof *req->list.items, entry_cmp);
         break;
     }
-    default: break;
+    default:
+        break;
     }
     finish(op);
 }
@@ -1122,8 +1132,10 @@ static void s3_submit(s3d_req *req)
         s->stage.len += req->srclen;
         return writer_advance(req);
     case OP_COMMIT:
-    case OP_ABORT: return writer_advance(req);
-    default: break;
+    case OP_ABORT:
+        return writer_advance(req);
+    default:
+        break;
     }
     s3_op *op = op_get(st);
     if (!op) {
@@ -1161,10 +1173,9 @@ static int s3_open(s3d_store *st, char *err, size_t errlen)
         return S3D_INVALID;
     }
     im->anonymous = !im->conf.access_key[0];
-    if (!im->anonymous &&
-        sigv4_init(&im->signer, im->conf.access_key, im->conf.secret_key,
-                   im->conf.session_token[0] ? im->conf.session_token : NULL, im->conf.region,
-                   "s3")) {
+    if (!im->anonymous && sigv4_init(&im->signer, im->conf.access_key, im->conf.secret_key,
+                                     im->conf.session_token[0] ? im->conf.session_token : NULL,
+                                     im->conf.region, "s3")) {
         snprintf(err, errlen, "cannot set up request signing");
         free(im);
         return S3D_INVALID;
