@@ -75,5 +75,16 @@ check_has "EOF inside a statement reports it" "'end' expected near '<eof>'" "$er
 repl $'print("bye")\nos.exit(3)\nprint("not reached")\n'
 check "os.exit() sets the exit status" "bye:3" "$out:$rc"
 
+st="s3d.open(\"file://$tmp/store/\")"
+repl "$(printf '%s:put("k.txt", "stored")\n=#%s:ls()\n=%s:get("k.txt"):tostring()\n' "$st" "$st" "$st")"
+check "store calls block at the prompt" $'1\nstored' "$out"
+
+# on a terminal: libedit, prompts and a history file (script(1) gives the REPL a pty)
+printf 'x = 41\n=x + 1\n' | HOME="$tmp" script -qec "$S3DLUA repl" /dev/null >"$tmp/tty.out" 2>&1
+tty_out=$(tr -d '\r' <"$tmp/tty.out")
+check_has "on a terminal the prompt is shown" "> " "$tty_out"
+check_has "on a terminal expressions print" "42" "$tty_out"
+check_has "on a terminal lines go to ~/.s3dlua_history" "41" "$(cat "$tmp/.s3dlua_history" 2>/dev/null)"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
