@@ -77,7 +77,7 @@ check "os.exit() sets the exit status" "bye:3" "$out:$rc"
 
 st="s3d.open(\"file://$tmp/store/\")"
 repl "$(printf '%s:put("k.txt", "stored")\n=#%s:ls()\n=%s:get("k.txt"):tostring()\n' "$st" "$st" "$st")"
-check "store calls block at the prompt" $'1\nstored' "$out"
+check "store calls block at the prompt (put prints its byte count)" $'6\n1\nstored' "$out"
 
 # on a terminal: libedit, prompts and a history file (script(1) gives the REPL a pty)
 printf 'x = 41\n=x + 1\n' | HOME="$tmp" script -qec "$S3DLUA repl" /dev/null >"$tmp/tty.out" 2>&1
