@@ -185,6 +185,32 @@ static int on_seek(void *ud, curl_off_t off, int origin)
     return CURL_SEEKFUNC_OK;
 }
 
+/* libcurl's trace for -vvv, without what must never be logged: the values of
+ * Authorization and x-amz-security-token headers are replaced. */
+static int on_trace(CURL *e, curl_infotype type, char *data, size_t len, void *ud)
+{
+    (void)e, (void)ud;
+    if (type == CURLINFO_TEXT) {
+        fprintf(stderr, "* %.*s", (int)len, data);
+    } else if (type == CURLINFO_HEADER_IN || type == CURLINFO_HEADER_OUT) {
+        const char *mark = type == CURLINFO_HEADER_IN ? "< " : "> ";
+        for (size_t i = 0; i < len;) {
+            const char *line = data + i;
+            const char *nl = memchr(line, '\n', len - i);
+            size_t ll = nl ? (size_t)(nl - line) + 1 : len - i;
+            if ((ll > 14 && strncasecmp(line, "authorization:", 14) == 0) ||
+                (ll > 21 && strncasecmp(line, "x-amz-security-token:", 21) == 0)) {
+                const char *colon = memchr(line, ':', ll);
+                fprintf(stderr, "%s%.*s: [redacted]\n", mark, (int)(colon - line), line);
+            } else {
+                fprintf(stderr, "%s%.*s", mark, (int)ll, line);
+            }
+            i += ll;
+        }
+    }
+    return 0;
+}
+
 /* ---- sockets: their poll handles live as long as they do ---- */
 
 static void check_done(http_thread *ht)
@@ -370,7 +396,10 @@ int http_submit(http_req *h)
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, h->low_speed_time_s);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, h->low_speed_limit);
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-    if (s3d_log_level >= 3) curl_easy_setopt(e, CURLOPT_VERBOSE, 1L); /* -vvv: the wire */
+    if (s3d_log_level >= 3) { /* -vvv: the wire, secrets masked */
+        curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+        curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_trace);
+    }
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, h->verify_tls ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, h->verify_tls ? 2L : 0L);
     if (h->ca_bundle) curl_easy_setopt(e, CURLOPT_CAINFO, h->ca_bundle);

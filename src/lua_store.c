@@ -635,6 +635,27 @@ static int l_open(lua_State *L)
         if (!lua_isnil(L, -1)) st->fadvise = luaL_checkoption(L, -1, NULL, modes);
         lua_pop(L, 1);
         st->object_size = opt_size(L, 2, "size", st->object_size, NULL);
+        /* every other option belongs to the backend */
+        for (lua_pushnil(L); lua_next(L, 2); lua_pop(L, 1)) {
+            if (lua_type(L, -2) != LUA_TSTRING)
+                return luaL_argerror(L, 2, "option names are strings");
+            const char *name = lua_tostring(L, -2);
+            if (!strcmp(name, "fadvise") || !strcmp(name, "size")) continue;
+            char value[1024];
+            int t = lua_type(L, -1);
+            if (t == LUA_TBOOLEAN)
+                snprintf(value, sizeof value, "%s", lua_toboolean(L, -1) ? "true" : "false");
+            else if (t == LUA_TNUMBER)
+                snprintf(value, sizeof value, "%.17g", lua_tonumber(L, -1));
+            else if (t == LUA_TSTRING)
+                snprintf(value, sizeof value, "%s", lua_tostring(L, -1));
+            else
+                return luaL_error(L, "option '%s': a string, number or boolean expected", name);
+            if (!st->ops->set_option)
+                return luaL_error(L, "%s:// has no option '%s'", st->scheme, name);
+            if (st->ops->set_option(st, name, value, err, sizeof err))
+                return luaL_error(L, "%s: %s", uri, err);
+        }
     }
     return 1;
 }

@@ -83,6 +83,28 @@ static void profile_get(const s3_conf *c, const char *key, char *dst, size_t cap
     if (!*dst) ini_get(config, section, key, dst, cap);
 }
 
+int s3_conf_set_endpoint(s3_conf *c, const char *ep, char *err, size_t errlen)
+{
+    if (ep && *ep) {
+        set(c->endpoint, sizeof c->endpoint, ep);
+        c->path_style = 1;
+    } else {
+        snprintf(c->endpoint, sizeof c->endpoint, "https://s3.%s.amazonaws.com", c->region);
+        c->path_style = 0;
+    }
+    size_t n = strlen(c->endpoint);
+    while (n && c->endpoint[n - 1] == '/') c->endpoint[--n] = 0;
+    const char *hp = strstr(c->endpoint, "://");
+    if (!hp || (strncmp(c->endpoint, "http://", 7) && strncmp(c->endpoint, "https://", 8))) {
+        snprintf(err, errlen, "endpoint '%s' is not an http:// or https:// URL", c->endpoint);
+        return -1;
+    }
+    hp += 3;
+    size_t hl = strcspn(hp, "/");
+    snprintf(c->host, sizeof c->host, "%.*s", (int)hl, hp);
+    return 0;
+}
+
 int s3_conf_load(s3_conf *c, const char *endpoint, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
@@ -112,22 +134,7 @@ int s3_conf_load(s3_conf *c, const char *endpoint, char *err, size_t errlen)
         profile_get(c, "endpoint_url", file_ep, sizeof file_ep);
         if (*file_ep) ep = file_ep;
     }
-    if (ep) {
-        set(c->endpoint, sizeof c->endpoint, ep);
-        c->path_style = 1;
-    } else {
-        snprintf(c->endpoint, sizeof c->endpoint, "https://s3.%s.amazonaws.com", c->region);
-    }
-    size_t n = strlen(c->endpoint);
-    while (n && c->endpoint[n - 1] == '/') c->endpoint[--n] = 0;
-    const char *hp = strstr(c->endpoint, "://");
-    if (!hp || (strncmp(c->endpoint, "http://", 7) && strncmp(c->endpoint, "https://", 8))) {
-        snprintf(err, errlen, "endpoint '%s' is not an http:// or https:// URL", c->endpoint);
-        return -1;
-    }
-    hp += 3;
-    size_t hl = strcspn(hp, "/");
-    snprintf(c->host, sizeof c->host, "%.*s", (int)hl, hp);
+    if (s3_conf_set_endpoint(c, ep, err, errlen)) return -1;
     set(c->ca_bundle, sizeof c->ca_bundle, env("AWS_CA_BUNDLE"));
     if (!*c->ca_bundle) profile_get(c, "ca_bundle", c->ca_bundle, sizeof c->ca_bundle);
     c->verify_tls = 1;

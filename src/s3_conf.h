@@ -27,4 +27,7 @@ typedef struct s3_conf {
 /* Fills c from the environment and the AWS files; the endpoint may be given
  * (non-NULL overrides AWS_ENDPOINT_URL). Returns 0, or -1 with err set. */
 int s3_conf_load(s3_conf *c, const char *endpoint, char *err, size_t errlen);
+/* Sets the endpoint (NULL or "": AWS for c->region, virtual-hosted) and the
+ * Host derived from it. Returns 0, or -1 with err set. */
+int s3_conf_set_endpoint(s3_conf *c, const char *endpoint, char *err, size_t errlen);
 #endif

@@ -157,6 +157,9 @@ typedef struct store_ops {
     void (*submit)(s3d_req *req);
     /* Releases a stream that was never committed or aborted (GC); must not block long. */
     void (*stream_free)(s3d_stream *s);
+    /* An option of s3d.open(uri, {name = value}), value as text (booleans
+     * "true"/"false"). Returns 0, or -1 with err set (unknown name, bad value). */
+    int (*set_option)(s3d_store *st, const char *name, const char *value, char *err, size_t errlen);
 } store_ops;
 
 struct s3d_store {

@@ -13,6 +13,7 @@
 #include "s3_conf.h"
 #include "sigv4.h"
 #include "store.h"
+#include "units.h"
 #include "xml.h"
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -1161,6 +1162,70 @@ static void s3_stream_free(s3d_stream *s)
     stream_free_s3(s);
 }
 
+/* Options of s3d.open("s3://...", {...}): they override the environment. */
+static int s3_set_option(s3d_store *st, const char *name, const char *value, char *err,
+                         size_t errlen)
+{
+    s3_impl *im = st->impl;
+    s3_conf *c = &im->conf;
+    uint64_t n;
+    int is_true = !strcmp(value, "true"), is_false = !strcmp(value, "false");
+    if (!strcmp(name, "endpoint")) {
+        if (s3_conf_set_endpoint(c, value, err, errlen)) return -1;
+    } else if (!strcmp(name, "region")) {
+        snprintf(c->region, sizeof c->region, "%s", value);
+        if (!im->anonymous) { /* the region is part of the signing scope */
+            sigv4_clear(&im->signer);
+            if (sigv4_init(&im->signer, c->access_key, c->secret_key,
+                           c->session_token[0] ? c->session_token : NULL, c->region, "s3")) {
+                snprintf(err, errlen, "cannot sign for region '%s'", c->region);
+                return -1;
+            }
+        }
+    } else if (!strcmp(name, "part_size")) {
+        if (units_parse_size(value, &n) || n < (5u << 20) || n > (5ull << 30)) {
+            snprintf(err, errlen, "part_size '%s': 5 MiB to 5 GiB", value);
+            return -1;
+        }
+        c->part_size = n;
+    } else if (!strcmp(name, "part_concurrency") || !strcmp(name, "max_attempts")) {
+        int v = atoi(value);
+        if (v < 1 || v > 1000) {
+            snprintf(err, errlen, "%s '%s': 1 to 1000", name, value);
+            return -1;
+        }
+        *(name[0] == 'p' ? &c->part_concurrency : &c->max_attempts) = v;
+    } else if (!strcmp(name, "connect_timeout") || !strcmp(name, "low_speed_time")) {
+        if (units_parse_duration(value, &n) || n < 1000000) {
+            snprintf(err, errlen, "%s '%s': a duration of at least 1ms", name, value);
+            return -1;
+        }
+        if (name[0] == 'c')
+            c->connect_timeout_ms = (long)(n / 1000000);
+        else
+            c->low_speed_time_s = (long)((n + 999999999) / 1000000000);
+    } else if (!strcmp(name, "ca_bundle")) {
+        snprintf(c->ca_bundle, sizeof c->ca_bundle, "%s", value);
+    } else if (!strcmp(name, "unsigned_payload") || !strcmp(name, "verify_tls") ||
+               !strcmp(name, "path_style")) {
+        if (!is_true && !is_false) {
+            snprintf(err, errlen, "%s: true or false", name);
+            return -1;
+        }
+        if (name[0] == 'u') c->unsigned_payload = is_true;
+        if (name[0] == 'v') c->verify_tls = is_true;
+        if (name[0] == 'p') c->path_style = is_true;
+    } else {
+        snprintf(err, errlen,
+                 "s3:// has no option '%s' (endpoint, region, part_size, part_concurrency, "
+                 "max_attempts, connect_timeout, low_speed_time, ca_bundle, unsigned_payload, "
+                 "verify_tls, path_style)",
+                 name);
+        return -1;
+    }
+    return 0;
+}
+
 static int s3_open(s3d_store *st, char *err, size_t errlen)
 {
     s3_impl *im = calloc(1, sizeof *im);
@@ -1204,4 +1269,5 @@ const store_ops store_s3_ops = {
     .close = s3_close,
     .submit = s3_submit,
     .stream_free = s3_stream_free,
+    .set_option = s3_set_option,
 };

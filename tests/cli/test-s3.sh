@@ -92,6 +92,39 @@ for server in s3rver radosgw; do
         has "$server: a wrong secret is signature_mismatch (HTTP 403 SignatureDoesNotMatch)" \
             "HTTP 403 SignatureDoesNotMatch" "$err"
         lacks "$server: the secret is not printed" "wrong-secret" "$err"
+        AWS_SESSION_TOKEN=session-token-value s -vvv get "s3://$C/up/1.txt"
+        has "$server: -vvv traces the requests" "GET /$C/up/1.txt" "$err"
+        has "$server: the trace shows a token header was sent" "x-amz-security-token: [redacted]" "$err"
+        lacks "$server: the session token is never printed" "session-token-value" "$err"
+        lacks "$server: nor the signature" "Signature=" "$err"
+
+        # the AWS CLI's files: a named profile with keys, region and endpoint
+        mkdir -p home/.aws
+        printf '[bench]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
+            "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >home/.aws/credentials
+        printf '[profile bench]\nregion = us-east-1\nendpoint_url = %s\n' "$AWS_ENDPOINT_URL" \
+            >home/.aws/config
+        out=$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_ENDPOINT_URL -u AWS_REGION \
+            -u AWS_DEFAULT_REGION HOME="$T/home" AWS_PROFILE=bench "$S3DLUA" get "s3://$C/up/1.txt" 2>&1)
+        is "$server: credentials, region and endpoint from ~/.aws (AWS_PROFILE)" "one" "$out"
+        out=$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_ENDPOINT_URL HOME="$T/home" \
+            AWS_PROFILE=nosuch "$S3DLUA" --endpoint-url "$AWS_ENDPOINT_URL" get "s3://$C/up/1.txt" 2>&1)
+        has "$server: an unknown profile means no credentials: refused" "HTTP 403 AccessDenied" "$out"
+
+        # store options: 5 MiB parts, 2 in flight -> a 12 MiB object has 3 parts
+        s -e "local st = assert(s3d.open('s3://$C/', {part_size = '5MiB', part_concurrency = 2}))
+              local w = assert(st:writer('opt/12m.bin'))
+              local mib = string.rep('m', 1048576)
+              for _ = 1, 12 do assert(w:write(mib)) end
+              assert(w:commit())
+              local info = assert(st:stat('opt/12m.bin'))
+              print(info.size, info.etag)"
+        has "$server: part_size/part_concurrency options give 3 parts" "12582912	" "$out"
+        has "$server: the ETag counts the parts" '-3"' "$out"
+        s -e "s3d.open('s3://$C/', {part_size = '1MiB'})"
+        is "$server: a bad option raises" 1 "$rc"
+        has "$server: the bad option is named" "part_size '1MiB': 5 MiB to 5 GiB" "$err"
+        s rm -r "s3://$C/opt/"
         s -e "local st = s3d.open('s3://$C/'); local _, e = st:get('up/1.txt'); print(e and e.code)"
         is "$server: the Lua code of a good request is nil" "nil" "$out"
         AWS_SECRET_ACCESS_KEY=wrong-secret s -e "local _, e = s3d.open('s3://$C/'):get('up/1.txt'); print(e and e.code)"
