@@ -140,6 +140,7 @@ int s3_conf_load(s3_conf *c, const char *endpoint, char *err, size_t errlen)
     c->verify_tls = 1;
     c->part_size = 8u << 20;
     c->part_concurrency = 4;
+    c->multipart_threshold = 16u << 20;
     c->max_attempts = 4;
     c->connect_timeout_ms = 10000;
     c->low_speed_time_s = 30;

@@ -18,7 +18,8 @@ typedef struct s3_conf {
     int verify_tls;
     int unsigned_payload;
     uint64_t part_size;
-    int part_concurrency; /* parts of one writer in flight */
+    int part_concurrency;         /* parts of one writer in flight */
+    uint64_t multipart_threshold; /* puts above this are multipart uploads */
     int max_attempts;
     long connect_timeout_ms;
     long low_speed_time_s;

@@ -41,7 +41,9 @@ struct s3d_stream {
     s3d_req *waiting;           /* a write/commit/abort waiting for a part slot or for all parts */
     int fail_code, fail_status; /* the first failed part, reported by the next call */
     char fail_detail[200];
-    int orphaned; /* collected while parts were in flight: freed by the last one */
+    int orphaned;    /* collected while parts were in flight: freed by the last one */
+    const char *ext; /* a large put: parts are slices of the caller's body, not copies */
+    size_t ext_len, ext_off;
 };
 
 /* STEP_WHY: a HEAD failed with 400/403 and, having no body, no reason; a
@@ -66,6 +68,8 @@ typedef struct s3_op {
     char del_key[1100], del_code[64], del_msg[200];
     s3d_stream *part_of; /* an UploadPart of this writer (no request waits on it) */
     int part_no;
+    const char *part_src; /* the part's bytes when they are not in body (large puts) */
+    size_t part_len;
     uv_timer_t *timer;
     struct s3_op *next_free;
     s3d_buf body; /* request bodies we build; a part's data (kept for the next part) */
@@ -356,7 +360,7 @@ static void stream_free_s3(s3d_stream *s);
  * binding has already forgotten. */
 static void req_complete(s3d_req *req)
 {
-    if ((req->op == OP_COMMIT || req->op == OP_ABORT) && req->stream) {
+    if ((req->op == OP_COMMIT || req->op == OP_ABORT || req->op == OP_PUT) && req->stream) {
         stream_free_s3(req->stream);
         req->stream = NULL;
     }
@@ -625,6 +629,7 @@ static void run_step(s3_op *op)
         enc[used] = 0;
         snprintf(op->query, sizeof op->query, "partNumber=%d&uploadId=%s", op->part_no, enc);
         build_target(op, ps->key, strlen(ps->key));
+        if (op->part_src) return start_http(op, "PUT", op->part_src, op->part_len, NULL);
         return start_http(op, "PUT", op->body.data, op->body.len, NULL);
     }
     case STEP_WHY:
@@ -806,7 +811,11 @@ static int start_part(s3d_stream *s, size_t n)
         stream_fail(s, S3D_NOMEM, 0, "out of memory");
         return -1;
     }
-    if (n == s->stage.len) {
+    if (s->ext) { /* a large put: the part is a slice of the caller's body */
+        op->part_src = s->ext + s->ext_off;
+        op->part_len = n;
+        s->ext_off += n;
+    } else if (n == s->stage.len) {
         s3d_buf t = op->body; /* swap: no copy of a whole part */
         op->body = s->stage;
         s->stage = t;
@@ -893,9 +902,9 @@ static void writer_advance(s3d_req *req)
         op->req = req;
         return abort_upload(op, req->op != OP_ABORT);
     }
-    int committing = req->op == OP_COMMIT;
+    int committing = req->op == OP_COMMIT || req->op == OP_PUT;
     if (!s->upload_id[0]) {
-        if (committing) { /* it all fit in one part: a single PUT */
+        if (committing && !s->ext) { /* it all fit in one part: a single PUT */
             s3_op *op = op_get(req->store);
             if (!op) {
                 s3d_req_fail(req, S3D_NOMEM, "out of memory");
@@ -904,7 +913,7 @@ static void writer_advance(s3d_req *req)
             op->req = req;
             return run_step(op);
         }
-        if (s->stage.len < c->part_size) {
+        if (!s->ext && s->stage.len < c->part_size) {
             req->nbytes = req->srclen;
             return req_complete(req);
         }
@@ -917,13 +926,15 @@ static void writer_advance(s3d_req *req)
         op->step = STEP_CREATE_UPLOAD;
         return run_step(op);
     }
-    while (s->stage.len >= c->part_size || (committing && s->stage.len)) {
+    for (;;) {
+        size_t pending = s->ext ? s->ext_len - s->ext_off : s->stage.len;
+        if (pending < c->part_size && !(committing && pending)) break;
         if (s->inflight >= c->part_concurrency) {
             s->waiting = req;
             return;
         }
-        size_t n = s->stage.len < c->part_size ? s->stage.len : (size_t)c->part_size;
-        if (start_part(s, n)) return writer_advance(req);
+        if (start_part(s, pending < c->part_size ? pending : (size_t)c->part_size))
+            return writer_advance(req);
     }
     if (!committing) {
         req->nbytes = req->srclen;
@@ -1123,6 +1134,24 @@ static void s3_submit(s3d_req *req)
         req->t_end = uv_hrtime();
         return req->done(req);
     }
+    case OP_PUT: { /* above the threshold: a multipart upload from the caller's body */
+        const s3_conf *c = &((s3_impl *)st->impl)->conf;
+        if (req->srclen <= c->multipart_threshold) break;
+        char key[2048];
+        s3d_stream *ns = calloc(1, sizeof *ns);
+        int kl = full_key(st, req->key, req->keylen, key, sizeof key);
+        if (!ns || kl < 0 || !(ns->key = strdup(key))) {
+            free(ns);
+            s3d_req_fail(req, S3D_NOMEM, "out of memory");
+            return req_complete(req);
+        }
+        ns->writing = 1;
+        ns->st = st;
+        ns->ext = req->src;
+        ns->ext_len = req->srclen;
+        req->stream = ns;
+        return writer_advance(req);
+    }
     case OP_WRITE:
         if (s->fail_code) return writer_advance(req);
         if (s3d_buf_reserve(&s->stage, s->stage.len + req->srclen)) {
@@ -1188,6 +1217,12 @@ static int s3_set_option(s3d_store *st, const char *name, const char *value, cha
             return -1;
         }
         c->part_size = n;
+    } else if (!strcmp(name, "multipart_threshold")) {
+        if (units_parse_size(value, &n) || n < (5u << 20)) {
+            snprintf(err, errlen, "multipart_threshold '%s': at least 5 MiB", value);
+            return -1;
+        }
+        c->multipart_threshold = n;
     } else if (!strcmp(name, "part_concurrency") || !strcmp(name, "max_attempts")) {
         int v = atoi(value);
         if (v < 1 || v > 1000) {
@@ -1217,7 +1252,8 @@ static int s3_set_option(s3d_store *st, const char *name, const char *value, cha
         if (name[0] == 'p') c->path_style = is_true;
     } else {
         snprintf(err, errlen,
-                 "s3:// has no option '%s' (endpoint, region, part_size, part_concurrency, "
+                 "s3:// has no option '%s' (endpoint, region, part_size, multipart_threshold, "
+                 "part_concurrency, "
                  "max_attempts, connect_timeout, low_speed_time, ca_bundle, unsigned_payload, "
                  "verify_tls, path_style)",
                  name);

@@ -121,6 +121,16 @@ for server in s3rver radosgw; do
               print(info.size, info.etag)"
         has "$server: part_size/part_concurrency options give 3 parts" "12582912	" "$out"
         has "$server: the ETag counts the parts" '-3"' "$out"
+        # a put above multipart_threshold is a multipart upload straight from the buffer
+        s -e "local st = assert(s3d.open('s3://$C/', {part_size = '5MiB', multipart_threshold = '8MiB'}))
+              local body = string.rep('0123456789abcdef', 1048576) -- 16 MiB
+              print(assert(st:put('opt/put16m.bin', body)))
+              local info = assert(st:stat('opt/put16m.bin'))
+              print(info.size, info.etag)
+              print(st:get('opt/put16m.bin'):tostring() == body)"
+        has "$server: a 16 MiB put returns its size" "16777216" "$out"
+        has "$server: it went up as 4 parts of 5 MiB" '-4"' "$out"
+        has "$server: and reads back identical" "true" "$out"
         s -e "s3d.open('s3://$C/', {part_size = '1MiB'})"
         is "$server: a bad option raises" 1 "$rc"
         has "$server: the bad option is named" "part_size '1MiB': 5 MiB to 5 GiB" "$err"
