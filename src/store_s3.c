@@ -152,6 +152,14 @@ static int append_encoded(char *dst, size_t cap, size_t *used, const char *s, si
     return 0;
 }
 
+/* Path-style for custom endpoints; virtual-hosted (bucket.s3.region...) for
+ * AWS, except for bucket names with dots, which TLS wildcards do not cover. */
+static int path_style(const s3d_store *st)
+{
+    const s3_conf *c = &((const s3_impl *)st->impl)->conf;
+    return c->path_style || strchr(st->bucket, '.') != NULL;
+}
+
 /* Builds op->path ("/bucket/key" path-style, "/key" virtual-hosted) and the URL. */
 static int build_target(s3_op *op, const char *key, size_t klen)
 {
@@ -159,7 +167,7 @@ static int build_target(s3_op *op, const char *key, size_t klen)
     const s3_conf *c = &im->conf;
     size_t used = 0;
     op->path[used++] = '/';
-    if (c->path_style) {
+    if (path_style(op->st)) {
         if (append_encoded(op->path, sizeof op->path, &used, op->st->bucket, strlen(op->st->bucket),
                            0))
             return -1;
@@ -168,7 +176,7 @@ static int build_target(s3_op *op, const char *key, size_t klen)
     if (key && append_encoded(op->path, sizeof op->path, &used, key, klen, 1)) return -1;
     op->path[used] = 0;
     int n;
-    if (c->path_style) {
+    if (path_style(op->st)) {
         n = snprintf(op->h.url, sizeof op->h.url, "%s%s%s%s", c->endpoint, op->path,
                      op->query[0] ? "?" : "", op->query);
     } else {
@@ -220,7 +228,7 @@ static void start_http(s3_op *op, const char *method, const char *body, size_t l
         op->resp.len = 0;
     }
     char host[400];
-    if (c->path_style)
+    if (path_style(op->st))
         snprintf(host, sizeof host, "%s", c->host);
     else
         snprintf(host, sizeof host, "%s.%s", op->st->bucket, c->host);

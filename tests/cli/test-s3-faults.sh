@@ -45,7 +45,9 @@ run() {
     timeout -k 2 "$LIMIT" "$S3DLUA" "$@" >"$T/.out" 2>"$T/.err"
     rc=$?
     ms=$((($(date +%s%N) - t0) / 1000000))
-    out=$(tr -d '\000' <"$T/.out")
+    if [ "$(stat -c %s "$T/.out")" -le 65536 ]; then out=$(tr -d '\000' <"$T/.out"); else
+        out="($(stat -c %s "$T/.out") bytes)"
+    fi
     err=$(cat "$T/.err")
 }
 # quick WHAT: the last run ended within BOUND seconds

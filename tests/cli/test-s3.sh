@@ -25,6 +25,15 @@ curl_s3() {
         -H "x-amz-content-sha256: $sha" "${body[@]}" "$2"
 }
 
+# without an endpoint: AWS, virtual-hosted (path-style for bucket names with dots);
+# nothing is reachable here, so the error shows which host was asked
+out=$(env -u AWS_ENDPOINT_URL -u AWS_ENDPOINT_URL_S3 AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=y \
+    AWS_REGION=eu-west-1 AWS_CONFIG_FILE=/nonexistent "$S3DLUA" -vvv stat s3://my-bucket/k 2>&1)
+has "AWS endpoints are virtual-hosted" "https://my-bucket.s3.eu-west-1.amazonaws.com/k" "$out"
+out=$(env -u AWS_ENDPOINT_URL -u AWS_ENDPOINT_URL_S3 AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=y \
+    AWS_REGION=eu-west-1 AWS_CONFIG_FILE=/nonexistent "$S3DLUA" -vvv stat s3://my.dotted.bucket/k 2>&1)
+has "a bucket with dots is path-style on AWS" "https://s3.eu-west-1.amazonaws.com/my.dotted.bucket/k" "$out"
+
 for server in s3rver radosgw; do
     if ! env_lines=$("$SERVERS/$server.sh" start </dev/null 2>"$T/start.err"); then
         fail "$server starts" "$(tail -5 "$T/start.err")"
