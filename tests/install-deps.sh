@@ -4,7 +4,7 @@
 set -e
 PKGS="build-essential pkg-config luajit libluajit-5.1-dev libuv1-dev libcurl4-openssl-dev
 libssl-dev libzstd-dev zstd lua-cjson-dev libedit-dev libexpat1-dev libisal-dev zlib1g-dev
-valgrind fio"
+valgrind fio openssl curl"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

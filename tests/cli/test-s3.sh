@@ -158,6 +158,35 @@ for server in s3rver radosgw; do
     has "$server: the bucket is gone" "NoSuchBucket" "$err"
 
     if [ "$server" = s3rver ]; then
+        # TLS: verification on by default, --ca-bundle, and verify_tls=false
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=s3dlua-test-ca \
+            -keyout ca.key -out ca.pem >/dev/null 2>&1
+        openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout srv.key -out srv.csr \
+            >/dev/null 2>&1
+        printf 'subjectAltName=IP:127.0.0.1\n' >san.ext
+        openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+            -extfile san.ext -out srv.pem >/dev/null 2>&1
+        port=${AWS_ENDPOINT_URL##*:}
+        node "$SERVERS/tls-proxy.js" srv.pem srv.key "$port" >tls.port 2>tls.err &
+        tlspid=$!
+        for _ in $(seq 50); do [ -s tls.port ] && break; sleep 0.1; done
+        TLS_EP="https://127.0.0.1:$(cat tls.port)"
+        s mb "s3://t-$B"
+        env -u AWS_CA_BUNDLE -u CURL_CA_BUNDLE "$S3DLUA" --endpoint-url "$TLS_EP" ls "s3://t-$B/" \
+            >tls.out 2>&1
+        tls_rc=$?
+        is "$server over TLS: an unknown CA is refused (exit 1)" 1 "$tls_rc"
+        has "$server over TLS: the error says the certificate is not trusted" "certificate" \
+            "$(cat tls.out)"
+        s --endpoint-url "$TLS_EP" --ca-bundle ca.pem put tree/1.txt "s3://t-$B/one.txt"
+        is "$server over TLS: --ca-bundle trusts the test CA" 0 "$rc"
+        s --endpoint-url "$TLS_EP" --ca-bundle ca.pem get "s3://t-$B/one.txt"
+        is "$server over TLS: the object comes back" "one" "$out"
+        out=$(env -u AWS_CA_BUNDLE "$S3DLUA" -e "local st = assert(s3d.open('s3://t-$B/',
+            {endpoint = '$TLS_EP', verify_tls = false})) print(st:get('one.txt'):tostring())" 2>&1)
+        is "$server over TLS: verify_tls=false skips verification" "one" "$out"
+        kill "$tlspid" 2>/dev/null
+
         # a server killed mid-transfer: an error, no hang, no file left behind
         s mb "s3://k-$B"
         head -c 200000000 /dev/zero >huge.bin
