@@ -211,25 +211,19 @@ static int l_task_gc(lua_State *L)
     return 0;
 }
 
-/* s3d.wait([task | {tasks} ...]): joins the given tasks; with no argument, at
- * top level, runs the loop until every task has finished. Returns the number
- * of tasks that failed. */
+/* sched.wait_all(): at top level, runs the loop until every task has
+ * finished; returns the number that failed. (s3d.wait(tasks...) joins given
+ * tasks; it is written in Lua on top of task:join.) */
 static int l_wait(lua_State *L)
 {
     rt *r = rt_self;
-    int n = lua_gettop(L);
-    if (n == 0) {
-        if (sched_in_task(L))
-            return luaL_error(L, "s3d.wait() without tasks cannot run inside a task "
-                                 "(it would wait for itself); pass the tasks to wait for");
-        int before = r->failed_tasks;
-        rt_drain(r);
-        lua_pushinteger(L, r->failed_tasks - before);
-        return 1;
-    }
-    /* Flatten arguments into a list and join each one. Joining yields, so this
-     * is written as a Lua loop in s3dlua.lua; here only validate. */
-    return luaL_error(L, "internal: s3d.wait with arguments is implemented in Lua");
+    if (sched_in_task(L))
+        return luaL_error(L, "s3d.wait() without tasks cannot run inside a task "
+                             "(it would wait for itself); pass the tasks to wait for");
+    int before = r->failed_tasks;
+    rt_drain(r);
+    lua_pushinteger(L, r->failed_tasks - before);
+    return 1;
 }
 
 static void sleep_timer_cb(uv_timer_t *h)

@@ -32,8 +32,10 @@
 //   PUT  /__object/B/K               stores an object without faults or counting
 //   GET  /__object/B/K               what is stored (404 if nothing)
 //   POST /__fault/B/K?kind=error|drop|reset|hang&status=503&code=SlowDown&times=3
-//                    &methods=GET,HEAD&ms=HANG_MS
-//                                    replaces the faults of B/K (names are ignored then)
+//                    &methods=GET,HEAD&ms=HANG_MS&skip=N
+//                                    replaces the faults of B/K (names are ignored then):
+//                                    after N requests it applies to, the next `times`
+//                                    (default: all) get it
 //   DELETE /__fault/B/K              no faults for B/K (not even from its name)
 //   POST /__reset                    forgets objects, counts and faults
 // FAULTY_LOG=1 logs every request on stderr. The server exits on SIGTERM/SIGINT and
@@ -93,6 +95,10 @@ function pickFault(path, method, hasBody) {
     if (f.left <= 0) continue;
     if (f.methods && !f.methods.includes(method)) continue;
     if ((f.kind === 'reset' || f.kind === 'hang') && !(method === 'GET' && hasBody)) continue;
+    if (f.skip > 0) { // lets this many applicable requests through first
+      f.skip--;
+      continue;
+    }
     f.left--;
     return f;
   }
@@ -269,6 +275,7 @@ async function control(req, res, url) {
         left: times === null || times === 'always' ? Infinity : +times,
         methods: q.get('methods') ? q.get('methods').toUpperCase().split(',') : undefined,
         ms: q.get('ms') ? +q.get('ms') : undefined,
+        skip: +(q.get('skip') || 0),
       };
       if (!['error', 'drop', 'reset', 'hang'].includes(f.kind) || !(f.left >= 0)) {
         return text(res, 400, 'bad fault\n');
