@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #define LIST_PAGE    1000
 #define DELETE_BATCH 1000 /* DeleteObjects takes at most 1000 keys */
@@ -62,6 +63,7 @@ typedef struct s3_op {
     int seq;                 /* a sequential stream read: advances the stream position */
     int keep_error;          /* an abort after a failure: the failure is what gets reported */
     uint64_t range_start;    /* first byte a ranged GET asked for */
+    uint64_t range_len;      /* and how many (0: to the end) */
     size_t batch, batch_len; /* delete_many: first key and count of this request */
     char content_md5[32];
     /* a DeleteResult error being read */
@@ -392,12 +394,25 @@ static void finish(s3_op *op)
 static void retry_fire(uv_timer_t *t);
 static void run_step(s3_op *op);
 
+/* A uniform number in [0, 1) from a per-thread xorshift generator seeded
+ * from the clock, the pid and the thread: clients that fail together must not
+ * retry together (rand() unseeded gives every process the same delays). */
+static double jitter(void)
+{
+    static _Thread_local uint64_t x;
+    if (!x) x = (uv_hrtime() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)&x) | 1;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return (double)(x >> 11) / 9007199254740992.0;
+}
+
 static void schedule_retry(s3_op *op)
 {
     s3_impl *im = op->st->impl;
     double cap_ms = 50.0 * (1 << (op->attempt < 10 ? op->attempt : 10));
     if (cap_ms > 5000) cap_ms = 5000;
-    uint64_t delay = (uint64_t)(cap_ms * ((double)rand() / RAND_MAX)); /* full jitter */
+    uint64_t delay = (uint64_t)(cap_ms * jitter()); /* full jitter */
     s3d_log(1, "retrying %s %s in %llu ms (attempt %d of %d): %s", op->h.method, op->path,
             (unsigned long long)delay, op->attempt + 1, im->conf.max_attempts,
             op->h.curl_code ? http_error_text(&op->h)
@@ -668,7 +683,7 @@ static void run_step(s3_op *op)
         op->idempotent = 1;
         char range[64], *rp = NULL;
         uint64_t off = req->offset, len = req->length;
-        if (req->op == OP_READ) {
+        if (req->op == OP_READ) { /* always a range; a retry asks for the same one */
             op->seq = !req->ranged;
             if (op->seq) off = s->pos;
             if (!len) len = 1u << 20;
@@ -678,15 +693,15 @@ static void run_step(s3_op *op)
             }
             if (len > s->size - off) len = s->size - off;
             klen = snprintf(key, sizeof key, "%s", s->key);
-            req->ranged = 1;
         } else {
             klen = full_key(op->st, req->key, req->keylen, key, sizeof key);
         }
         op->range_start = off;
+        op->range_len = req->suffix ? 0 : len;
         if (req->suffix) {
             snprintf(range, sizeof range, "bytes=-%llu", (unsigned long long)len);
             rp = range;
-        } else if (req->ranged) {
+        } else if (req->ranged || req->op == OP_READ) {
             if (len)
                 snprintf(range, sizeof range, "bytes=%llu-%llu", (unsigned long long)off,
                          (unsigned long long)(off + len - 1));
@@ -971,7 +986,10 @@ static int range_matches(s3_op *op, const http_req *h)
     s3d_req *req = op->req;
     unsigned long long first = 0, last = 0, total = 0;
     if (h->status == 200) {
-        if (!req->suffix && op->range_start == 0) return 1; /* whole object from 0 */
+        /* the whole object: fine when that is all we asked for */
+        if (!req->suffix && op->range_start == 0 &&
+            (!op->range_len || h->body_bytes <= op->range_len))
+            return 1;
         s3d_req_fail(req, S3D_IO, "the server ignored the Range header (HTTP 200)");
         return 0;
     }
@@ -1049,7 +1067,7 @@ static void on_http_done(http_req *h)
     case OP_GET:
     case OP_READ:
         req->nbytes = h->body_bytes;
-        if (req->ranged && !range_matches(op, h)) break;
+        if ((req->ranged || req->op == OP_READ) && !range_matches(op, h)) break;
         if (op->seq) s->pos += h->body_bytes;
         if (h->content_length >= 0 && (uint64_t)h->content_length != h->body_bytes) {
             s3d_req_fail(req, S3D_IO, "short body: %llu of %lld bytes",

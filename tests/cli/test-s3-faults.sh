@@ -5,8 +5,9 @@
 # the retries of store_s3.c: idempotent requests retried on transport errors,
 # 500/502/503/504 and SlowDown, 4 attempts, no retry of 4xx, a cut body never
 # returned as success, and every command ends in bounded time.
-# S3DLUA_SLOW_TESTS=1 adds the low-speed timeout (a server that stops sending:
-# 30 s per attempt, ~2.5 min).
+# A server that stops sending is cut by the low-speed timeout (1 s here through
+# the store option); S3DLUA_SLOW_TESTS=1 adds the default one (30 s per attempt,
+# ~2.5 min).
 . "$(dirname "$0")/lib.sh"
 SERVERS=$(cd "$(dirname "$0")/../servers" && pwd)
 cd "$T" || exit 1
@@ -282,28 +283,49 @@ run -v get "s3://$B/j1-always503" -o /dev/null
 d1=$(printf '%s\n' "$err" | sed -n 's/.*retrying .* in \([0-9]*\) ms.*/\1/p' | tr '\n' ' ')
 run -v get "s3://$B/j2-always503" -o /dev/null
 d2=$(printf '%s\n' "$err" | sed -n 's/.*retrying .* in \([0-9]*\) ms.*/\1/p' | tr '\n' ' ')
-is "jitter: 3 backoff delays logged" 3 "$(echo $d1 | wc -w)"
+is "jitter: 3 backoff delays logged" 3 "$(echo "$d1" | wc -w)"
 if [ -n "$d1" ] && [ "$d1" != "$d2" ]; then pass "jitter: two runs draw different backoff delays"; else
     fail "jitter: two runs draw different backoff delays" "run 1: $d1" "run 2: $d2" \
         "(rand() is never seeded: every process retries at the same moments)"
 fi
 
-# ---- a server that stops sending: the low-speed timeout (30 s per attempt) --
-if [ "${S3DLUA_SLOW_TESTS:-}" = 1 ]; then
-    seed hangx1 hello.txt
+# ---- a server that stops sending: the low-speed timeout ----------------------
+# (default 30 s per attempt; the store option low_speed_time makes it 1 s)
+seed hangx1 hello.txt
+lua 'local st = assert(s3d.open("s3://'$B'/", { low_speed_time = "1s" }))
+  show(st:get("hangx1"))'
+is "GET hangx1, low_speed_time 1s: timed out, retried, fine" "ok 11" "$out"
+is "GET hangx1: 2 GETs" 2 "$(reqs hangx1 GET)"
+quick "GET hangx1"
+seed hang hello.txt
+lua 'local st = assert(s3d.open("s3://'$B'/", { low_speed_time = "1s", max_attempts = 2 }))
+  show(st:get("hang"))'
+has "GET hang, max_attempts 2: timeout" "err timeout nil s3://$B/hang: Operation too slow" "$out"
+is "GET hang, max_attempts 2: 2 GETs" 2 "$(reqs hang GET)"
+quick "GET hang, max_attempts 2"
+lua 'local st = assert(s3d.open("s3://'$B'/", { max_attempts = 1 }))
+  show(st:get("m-always503"))'
+has "max_attempts 1: no retry" "err http_503 503 s3://$B/m-always503: HTTP 503 ServiceUnavailable" "$out"
+is "max_attempts 1: 1 request" 1 "$(reqs m-always503 GET)"
+
+if [ "${S3DLUA_SLOW_TESTS:-}" = 1 ]; then # the defaults: 30 s per attempt, 4 attempts
+    seed slow-hangx1 hello.txt
     t0=$SECONDS
-    LIMIT=60 lua 'show(st:get("hangx1"))'
-    is "GET hangx1: the low-speed timeout, then a retry" "ok 11" "$out"
-    is "GET hangx1: 2 GETs" 2 "$(reqs hangx1 GET)"
-    [ $((SECONDS - t0)) -lt 45 ] && pass "GET hangx1: under 45 s" || fail "GET hangx1: under 45 s" "$((SECONDS - t0)) s"
-    seed hang hello.txt
+    LIMIT=60 lua 'show(st:get("slow-hangx1"))'
+    is "GET hangx1, default timeout: retried, fine" "ok 11" "$out"
+    is "GET hangx1, default timeout: 2 GETs" 2 "$(reqs slow-hangx1 GET)"
+    [ $((SECONDS - t0)) -lt 45 ] && pass "GET hangx1, default timeout: under 45 s" ||
+        fail "GET hangx1, default timeout: under 45 s" "$((SECONDS - t0)) s"
+    seed slow-hang hello.txt
     t0=$SECONDS
-    LIMIT=200 lua 'show(st:get("hang"))'
-    has "GET hang: timeout after 4 attempts" "err timeout nil s3://$B/hang: Operation too slow" "$out"
-    is "GET hang: 4 GETs" 4 "$(reqs hang GET)"
-    [ $((SECONDS - t0)) -lt 150 ] && pass "GET hang: under 150 s" || fail "GET hang: under 150 s" "$((SECONDS - t0)) s"
+    LIMIT=200 lua 'show(st:get("slow-hang"))'
+    has "GET hang, default timeout: timeout after 4 attempts" \
+        "err timeout nil s3://$B/slow-hang: Operation too slow" "$out"
+    is "GET hang, default timeout: 4 GETs" 4 "$(reqs slow-hang GET)"
+    [ $((SECONDS - t0)) -lt 150 ] && pass "GET hang, default timeout: under 150 s" ||
+        fail "GET hang, default timeout: under 150 s" "$((SECONDS - t0)) s"
 else
-    echo "# skipped: the low-speed timeout (30 s per attempt, hardcoded); S3DLUA_SLOW_TESTS=1 runs it"
+    echo "# skipped: the default low-speed timeout (30 s x 4 attempts); S3DLUA_SLOW_TESTS=1 runs it"
 fi
 
 kill -0 "$FPID" 2>/dev/null && pass "faulty.js is still up" ||
