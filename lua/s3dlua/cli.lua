@@ -173,40 +173,47 @@ function Progress:finish()
 end
 
 ---------------------------------------------------------------- copying
--- Copies one object; returns bytes or nil, err. Small objects take one read
--- and one put; large ones stream in CHUNK pieces through a writer, so memory
--- stays bounded and nothing is visible at dst until the commit.
-local function copy_object(src, skey, dst, dkey, buf)
-  local r, err = src:reader(skey)
-  if not r then return nil, err end
-  local size = r:size()
-  if size <= CHUNK then
+-- Copies one object; returns bytes or nil, err. An object whose size is
+-- known (from the listing or a stat) and fits in a chunk is one GET and one
+-- PUT. Larger ones stream in CHUNK pieces through a writer with two buffers:
+-- the next piece is read while the last one is written, memory stays bounded
+-- and nothing is visible at dst until the commit.
+local function copy_object(src, skey, dst, dkey, bufs, size)
+  local err
+  if size and size <= CHUNK then
     local n
-    n, err = r:read(buf, CHUNK)
-    r:close()
+    n, err = src:get(skey, { into = bufs[1] })
     if not n then return nil, err end
-    n, err = dst:put(dkey, buf)
+    n, err = dst:put(dkey, bufs[1])
     if not n then return nil, err end
     progress.add(3, n)
     return n
   end
+  local r
+  r, err = src:reader(skey)
+  if not r then return nil, err end
+  if r:size() <= CHUNK then
+    r:close()
+    return copy_object(src, skey, dst, dkey, bufs, r:size())
+  end
   local w
   w, err = dst:writer(dkey)
   if not w then r:close() return nil, err end
-  local total = 0
-  while true do
-    local n
-    n, err = r:read(buf, CHUNK)
-    if not n then break end
-    if n == 0 then break end
-    n, err = w:write(buf)
-    if not n then break end
-    total = total + n
-    progress.add(3, n)
+  local cur, nxt = bufs[1], bufs[2]
+  local total, n = 0, nil
+  n, err = r:read(cur, CHUNK)
+  while n and n > 0 do
+    local ahead = s3d.spawn(function() return r:read(nxt, CHUNK) end)
+    local wrote, werr = w:write(cur)
+    local n2, rerr = ahead:join()
+    if not wrote then n, err = nil, werr break end
+    total = total + wrote
+    progress.add(3, wrote)
+    n, err = n2, rerr
+    cur, nxt = nxt, cur
   end
   r:close()
-  if err then w:close() return nil, err end
-  local n
+  if not n then w:close() return nil, err end
   n, err = w:commit()
   if not n then return nil, err end
   return total
@@ -250,13 +257,13 @@ local function copy_all(cmd, items, opts)
   local finished = false
   bar:run(function() return finished end)
   local jobs = per_thread_jobs(tonumber(opts.jobs) or 16)
-  local bufs = {}
+  local bufs = {} -- two chunk buffers per worker task, reused for every object
   local failures = parallel(my, jobs, function(it)
     local co = coroutine.running()
-    local buf = bufs[co]
-    if not buf then buf = s3d.buffer(CHUNK); bufs[co] = buf end
+    local pair = bufs[co]
+    if not pair then pair = { s3d.buffer(CHUNK), s3d.buffer(CHUNK) }; bufs[co] = pair end
     local t0 = s3d.now()
-    local n, err = copy_object(it.src, it.skey, it.dst, it.dkey, buf)
+    local n, err = copy_object(it.src, it.skey, it.dst, it.dkey, pair, it.size)
     if not n then
       eprintf("s3dlua: %s %s -> %s: %s\n", cmd, it.src:uri(it.skey), it.dst:uri(it.dkey),
         tostring(type(err) == "table" and err.detail or err))
@@ -325,8 +332,8 @@ function commands.ls(args)
   end
   local entries, err = st:ls(prefix, { recursive = opts.recursive })
   if not entries then fail("ls", err) end
-  if #entries == 0 and key ~= "" then
-    -- an object store has empty prefixes; a path that does not exist is an error
+  if #entries == 0 and key ~= "" and (st:scheme() == "file" or st:scheme() == "direct") then
+    -- a directory that does not exist is an error; an object store just has no such keys
     local _, serr = st:stat((prefix:gsub("/$", "")))
     if serr and serr.code == "not_found" then fail("ls", serr) end
   end
