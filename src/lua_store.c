@@ -170,7 +170,6 @@ static int push_result(lua_State *L, void *op)
     if (req->code) {
         n = push_req_error(L, req);
         if (req->stream && req->op == OP_OPEN_WRITE) req->store->ops->stream_free(req->stream);
-        if (req->own_buf) s3d_buf_free(&req->own);
         unpin_args(L, req); /* last: pushing may run the GC, which must not free req->key */
         store_req_put(r, req);
         return n;
@@ -186,8 +185,7 @@ static int push_result(lua_State *L, void *op)
         if (req->own_buf == 0) {
             lua_pushnumber(L, (lua_Number)req->nbytes);
         } else if (req->nbytes == 0) {
-            s3d_buf_free(&req->own);
-            lua_pushnil(L);
+            lua_pushnil(L); /* the end; store_req_put frees the unused buffer */
         } else {
             buffer_push_take(L, &req->own);
         }
