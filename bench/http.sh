@@ -51,6 +51,7 @@ if [ ! -x "$NGINX" ] || ! command -v wrk >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx wrk >&2 ||
         { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx wrk >&2; } ||
         die "apt-get install nginx wrk failed"
+    echo "# note: the package may have started the system nginx (port 80); it is not used here" >&2
     NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 fi
 [ -x "$NGINX" ] || die "nginx not found"
@@ -133,6 +134,13 @@ ngx_status() ( # a subshell: a failed exec (nginx not up yet) must not end the s
     timeout 5 cat <&3 | awk '/^ *[0-9]+ +[0-9]+ +[0-9]+[ \r]*$/ { print $1, $2, $3 }'
 )
 ngx_ticks() { awk '{ print $14 + $15 }' "/proc/$WORKER/stat"; } # worker CPU, clock ticks
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; } # busy total
+# CPUs busy with anything but nginx and the client: "busy0 total0" "busy1 total1" nginx_ticks client_cpu_s
+others() {
+    awk -v a="$1" -v b="$2" -v n="$3" -v c="$4" -v h="$CLK_TCK" -v cpus="$(nproc)" 'BEGIN {
+        split(a, x, " "); split(b, y, " "); secs = (y[2] - x[2]) / h / cpus
+        o = ((y[1] - x[1]) - n) / h - c; if (o < 0) o = 0; printf "%.2f", o / secs }'
+}
 
 PORT="" WORKER=""
 for attempt in 1 2 3; do
@@ -185,7 +193,11 @@ row() {
     BEGIN {
         r = (a != "" && b != "" && a != "n/a" && b != "n/a" && b + 0 != 0) ? sprintf("%.2fx", a / b) : "n/a"
         v = ""
-        if (t != "" && r != "n/a") v = ((better == "higher" ? a / b >= t : a / b <= t) ? "ok" : "MISS") " (" (better == "higher" ? ">=" : "<=") t ")"
+        if (t != "" && r != "n/a") {
+            ok = better == "higher" ? a / b >= t : a / b <= t
+            v = (ok ? "ok" : "MISS") " (" (better == "higher" ? ">=" : "<=") t ")"
+            if (!ok && sprintf("%.2f", a / b) + 0 == t + 0) r = sprintf("%.3fx", a / b) # 0.998x, not "1.00x MISS"
+        }
         printf "%-44s %-11s %11s  %-34s %11s %7s  %-6s %s", n, u, fmt(a), bn, fmt(b), r, better, v
     }')
     ROWS+=("$line")
@@ -225,14 +237,14 @@ wrk_lat_us() { # FILE PERCENT
 declare -A R
 # one run of ours: figures into R[ours_<size>_<figure>] as space-separated lists
 run_ours() { # SIZE
-    local s=$1 f=$W/ours s0 s1 t0 t1 line
-    s0=$(ngx_status) t0=$(ngx_ticks)
+    local s=$1 f=$W/ours s0 s1 t0 t1 m0 m1 line
+    s0=$(ngx_status) t0=$(ngx_ticks) m0=$(machine_ticks)
     probe_conns "$W/conns" &
     local probe=$!
     timed "$f" "${S3ENV[@]}" $TMO "$S3DLUA" --threads "$THREADS" run bench/http_get.lua \
         s3://bench/ "${KEY[$s]}" "$CONNS" "$SECS" "$MODE" || die "http_get.lua failed: $(tail -3 "$f.err")"
     wait "$probe"
-    t1=$(ngx_ticks) s1=$(ngx_status)
+    t1=$(ngx_ticks) s1=$(ngx_status) m1=$(machine_ticks)
     line=$(grep '^threads=' "$f") || die "http_get.lua printed no totals: $(cat "$f")"
     [ "$(kv "$line" errors)" = 0 ] || die "http_get.lua: errors: $line; $(head -3 "$f.err")"
     [ "$(kv "$line" bytes)" = "$(($(kv "$line" ops) * SIZE[$s]))" ] || die "http_get.lua: bytes != ops x size: $line"
@@ -250,16 +262,17 @@ run_ours() { # SIZE
     R[ours_${s}_accepts]+=" $(($(cut -d' ' -f1 <<<"$s1") - $(cut -d' ' -f1 <<<"$s0") - 1))"
     R[ours_${s}_extra]+=" $(($(cut -d' ' -f3 <<<"$s1") - $(cut -d' ' -f3 <<<"$s0") - 1 - ops))"
     R[ours_${s}_est]+=" $(paste -sd/ "$W/conns")"
+    R[ours_${s}_others]+=" $(others "$m0" "$m1" "$((t1 - t0))" "$(cpu_s "$f")")"
 }
 run_wrk() { # SIZE
-    local s=$1 f=$W/wrk s0 s1 t0 t1 rps
-    s0=$(ngx_status) t0=$(ngx_ticks)
+    local s=$1 f=$W/wrk s0 s1 t0 t1 m0 m1 rps
+    s0=$(ngx_status) t0=$(ngx_ticks) m0=$(machine_ticks)
     probe_conns "$W/conns" &
     local probe=$!
     timed "$f" $TMO wrk -t"$THREADS" -c"$((THREADS * CONNS))" -d"${SECS}s" --latency \
         "http://127.0.0.1:$PORT/bench/${KEY[$s]}" || die "wrk failed: $(tail -3 "$f.err")"
     wait "$probe"
-    t1=$(ngx_ticks) s1=$(ngx_status)
+    t1=$(ngx_ticks) s1=$(ngx_status) m1=$(machine_ticks)
     ! grep -qE 'Non-2xx|Socket errors' "$f" || die "wrk saw errors: $(grep -E 'Non-2xx|Socket errors' "$f")"
     rps=$(awk '/^Requests\/sec:/ { print $2 }' "$f")
     [ -n "$rps" ] || die "no Requests/sec in wrk's output: $(cat "$f")"
@@ -275,6 +288,7 @@ run_wrk() { # SIZE
     R[wrk_${s}_busy]+=" $(awk -v c="$(cpu_s "$f")" -v s="$SECS" 'BEGIN { printf "%.2f", c / s }')"
     R[wrk_${s}_accepts]+=" $(($(cut -d' ' -f1 <<<"$s1") - $(cut -d' ' -f1 <<<"$s0") - 1))"
     R[wrk_${s}_est]+=" $(paste -sd/ "$W/conns")"
+    R[wrk_${s}_others]+=" $(others "$m0" "$m1" "$((t1 - t0))" "$(cpu_s "$f")")"
 }
 m() { # median of R[key], n/a when empty
     local -a v
@@ -317,7 +331,9 @@ for s in "${SIZES[@]}"; do
     note "  runs MB/s: ours${R[ours_${s}_mbps]}; wrk (body)${R[wrk_${s}_mbps]}; wrk Transfer/sec${R[wrk_${s}_xfer]}"
     note "  client CPU us/req: ours${R[ours_${s}_cpu]}; wrk${R[wrk_${s}_cpu]}  (CPUs busy: ours${R[ours_${s}_busy]}; wrk${R[wrk_${s}_busy]})"
     note "  nginx worker CPU us/req: under ours${R[ours_${s}_ngx]}; under wrk${R[wrk_${s}_ngx]}"
-    note "  connections: nginx accepted per run: ours${R[ours_${s}_accepts]}; wrk${R[wrk_${s}_accepts]};"
+    note "  CPUs busy with other processes during the runs: ours${R[ours_${s}_others]}; wrk${R[wrk_${s}_others]}"
+    note "  connections nginx accepted per run: ours${R[ours_${s}_accepts]}; wrk${R[wrk_${s}_accepts]} (wrk opens one"
+    note "  more at start-up to test the address);"
     note "  established (mid/end of run): ours${R[ours_${s}_est]}; wrk${R[wrk_${s}_est]};"
     note "  requests nginx served beyond our GETs (the HEAD of each thread): ${R[ours_${s}_extra]}"
     tgt_mb="" tgt_rq=""

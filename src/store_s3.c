@@ -237,8 +237,10 @@ static void start_http(s3_op *op, const char *method, const char *body, size_t l
     char hash[SIGV4_SHA256_HEX_SIZE];
     if (c->unsigned_payload && len)
         strcpy(hash, "UNSIGNED-PAYLOAD");
+    else if (!len)
+        memcpy(hash, SIGV4_EMPTY_SHA256, sizeof hash); /* most requests: no body to hash */
     else
-        sigv4_sha256_hex(body ? body : "", len, hash);
+        sigv4_sha256_hex(body, len, hash);
     sigv4_header hdrs[2];
     size_t nh = 0;
     hdrs[nh++] = (sigv4_header){"host", host};
