@@ -113,31 +113,9 @@ static inline void w_puts(struct wbuf *w, const char *s)
 static void put_canonical(struct wbuf *w, const char *in, size_t n, int keep_slash, int twice)
 {
     const unsigned char *p = (const unsigned char *)in, *end = p + n;
-    char *o = w_room(w, 5 * n), *o0 = o; /* 5: "%25XX" is the longest form of a byte */
-    if (o) {
-        while (p < end) {
-            unsigned c = *p++;
-            int escaped = 0;
-            if (c == '%' && end - p >= 2 && hexval(p[0]) >= 0 && hexval(p[1]) >= 0) {
-                c = (unsigned)(hexval(p[0]) << 4 | hexval(p[1]));
-                p += 2;
-                escaped = 1;
-            }
-            if (unreserved(c) || (c == '/' && keep_slash && !escaped)) {
-                *o++ = (char)c;
-            } else {
-                *o++ = '%';
-                if (twice) {
-                    *o++ = '2';
-                    *o++ = '5';
-                }
-                *o++ = hex_upper[c >> 4];
-                *o++ = hex_upper[c & 15];
-            }
-        }
-        w->len += (size_t)(o - o0);
-        return;
-    }
+    /* With room for the worst case (5: "%25XX" per byte) bytes go straight in through a
+     * local pointer; otherwise each goes through w_put, which may flush. */
+    char *o = w_room(w, 5 * n), *o0 = o;
     while (p < end) {
         unsigned c = *p++;
         int escaped = 0;
@@ -146,11 +124,11 @@ static void put_canonical(struct wbuf *w, const char *in, size_t n, int keep_sla
             p += 2;
             escaped = 1;
         }
+        char b[5];
+        size_t k = 0;
         if (unreserved(c) || (c == '/' && keep_slash && !escaped)) {
-            w_putc(w, (char)c);
+            b[k++] = (char)c;
         } else {
-            char b[5];
-            size_t k = 0;
             b[k++] = '%';
             if (twice) {
                 b[k++] = '2';
@@ -158,9 +136,15 @@ static void put_canonical(struct wbuf *w, const char *in, size_t n, int keep_sla
             }
             b[k++] = hex_upper[c >> 4];
             b[k++] = hex_upper[c & 15];
+        }
+        if (o) {
+            memcpy(o, b, k);
+            o += k;
+        } else {
             w_put(w, b, k);
         }
     }
+    if (o) w->len += (size_t)(o - o0);
 }
 
 /* Streams the canonical (decoded, re-encoded, '/' encoded) bytes of a query component, so
