@@ -31,14 +31,9 @@ ONLY=${BENCH_ONLY:-1m 4k}
 TMO="timeout --foreground -k 5 $((SECS * 4 + 60))" # no step may hang the run
 NGINX_MAX_SECS=$(((REPS * 4 + 4) * (SECS + 10) + 120)) # nginx's own bound: the whole run and more
 
-die() { # called as `cmd || die msg`: $? is still cmd's status here
-    local rc=$?
-    case $rc in 130 | 143) echo "bench: interrupted" >&2; exit 130 ;; esac
-    [ "$rc" = 124 ] && set -- "$* (timed out)"
-    echo "bench: $*" >&2
-    exit 1
-}
-want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
+BENCH_NAME=http
+# shellcheck source=bench/lib.sh
+. bench/lib.sh # the cwd is the project root (see the cd above)
 
 [ -x "$S3DLUA" ] || die "$S3DLUA not built (make)"
 case "$MODE" in discard | into) ;; *) die "BENCH_HTTP_MODE must be discard or into" ;; esac
@@ -184,26 +179,6 @@ grep -q 'AWS4-HMAC-SHA256 Credential=AKIDBENCHEXAMPLE/[0-9]*/us-east-1/s3/aws4_r
 kv() { awk -v k="$2" '{ for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) { print substr($i, length(k) + 2); exit } }' <<<"$1"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 note() { echo "# $*"; }
-ROWS=()
-# row NAME UNIT OURS BASELINE_NAME BASELINE BETTER(higher|lower) [TARGET]   (as bench/run.sh)
-row() {
-    local line
-    line=$(awk -v n="$1" -v u="$2" -v a="$3" -v bn="$4" -v b="$5" -v better="$6" -v t="${7:-}" '
-    function fmt(x) { if (x == "" || x == "n/a") return "n/a"; return (x >= 100 || x == int(x)) ? sprintf("%.0f", x) : sprintf("%.2f", x) }
-    BEGIN {
-        r = (a != "" && b != "" && a != "n/a" && b != "n/a" && b + 0 != 0) ? sprintf("%.2fx", a / b) : "n/a"
-        v = ""
-        if (t != "" && r != "n/a") {
-            ok = better == "higher" ? a / b >= t : a / b <= t
-            v = (ok ? "ok" : "MISS") " (" (better == "higher" ? ">=" : "<=") t ")"
-            if (!ok && sprintf("%.2f", a / b) + 0 == t + 0) r = sprintf("%.3fx", a / b) # 0.998x, not "1.00x MISS"
-        }
-        printf "%-44s %-11s %11s  %-34s %11s %7s  %-6s %s", n, u, fmt(a), bn, fmt(b), r, better, v
-    }')
-    ROWS+=("$line")
-    echo "$line"
-}
-header() { printf '%-44s %-11s %11s  %-34s %11s %7s  %-6s %s\n' benchmark unit ours baseline value ratio better target; }
 
 # timed FILE CMD...: stdout to FILE, stderr to FILE.err, "user sys" CPU seconds to FILE.cpu
 timed() {

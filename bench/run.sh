@@ -25,14 +25,9 @@ NULL_SECS=${BENCH_NULL_SECS:-2}
 ONLY=${BENCH_ONLY:-seq rand hist tasks null}
 TMO="timeout --foreground -k 5 300" # no step may hang the run; Ctrl-C still reaches it
 
-die() { # called as `cmd || die msg`: $? is still cmd's status here
-    local rc=$?
-    case $rc in 130 | 143) echo "bench: interrupted" >&2; exit 130 ;; esac
-    [ "$rc" = 124 ] && set -- "$* (timed out)"
-    echo "bench: $*" >&2
-    exit 1
-}
-want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
+BENCH_NAME=bench
+# shellcheck source=bench/lib.sh
+. bench/lib.sh # the cwd is the project root (see the cd above)
 
 [ -x "$S3DLUA" ] || die "$S3DLUA not built (make)"
 command -v dd >/dev/null || die "dd not found"
@@ -81,22 +76,6 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int(
 best() { printf '%s\n' "$@" | sort -g | tail -1; }
 note() { echo "# $*"; }
 
-ROWS=()
-# row NAME UNIT OURS BASELINE_NAME BASELINE BETTER(higher|lower) [TARGET]
-row() {
-    local line
-    line=$(awk -v n="$1" -v u="$2" -v a="$3" -v bn="$4" -v b="$5" -v better="$6" -v t="${7:-}" '
-    function fmt(x) { if (x == "" || x == "n/a") return "n/a"; return (x >= 100 || x == int(x)) ? sprintf("%.0f", x) : sprintf("%.2f", x) }
-    BEGIN {
-        r = (a != "" && b != "" && a != "n/a" && b != "n/a" && b + 0 != 0) ? sprintf("%.2fx", a / b) : "n/a"
-        v = ""
-        if (t != "" && r != "n/a") v = ((better == "higher" ? a / b >= t : a / b <= t) ? "ok" : "MISS") " (" (better == "higher" ? ">=" : "<=") t ")"
-        printf "%-44s %-11s %11s  %-34s %11s %7s  %-6s %s", n, u, fmt(a), bn, fmt(b), r, better, v
-    }')
-    ROWS+=("$line")
-    echo "$line"
-}
-header() { printf '%-44s %-11s %11s  %-34s %11s %7s  %-6s %s\n' benchmark unit ours baseline value ratio better target; }
 
 # dd's own clock: "N bytes (...) copied, S s, ..." -> S
 dd_secs() { sed -n 's/.* copied, \([0-9.e+-]*\) s,.*/\1/p' | tail -1; }

@@ -34,14 +34,9 @@ ONLY=${BENCH_ONLY:-up down big}
 TMO="timeout --foreground -k 5 300" # no step may hang the run; Ctrl-C still reaches it
 BUCKET=s3cp-bench
 
-die() { # called as `cmd || die msg`: $? is still cmd's status here
-    local rc=$?
-    case $rc in 130 | 143) echo "s3cp: interrupted" >&2; exit 130 ;; esac
-    [ "$rc" = 124 ] && set -- "$* (timed out)"
-    echo "s3cp: $*" >&2
-    exit 1
-}
-want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
+BENCH_NAME=s3cp
+# shellcheck source=bench/lib.sh
+. bench/lib.sh # the cwd is the project root (see the cd above)
 note() { echo "# $*"; }
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -130,22 +125,6 @@ s3d() { "$S3DLUA" "$@"; }
 # ---- helpers ----
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", b / s / 1e6 }'; }
-ROWS=()
-# row NAME UNIT OURS BASELINE_NAME BASELINE BETTER(higher|lower) [TARGET]   (bench/run.sh's format)
-row() {
-    local line
-    line=$(awk -v n="$1" -v u="$2" -v a="$3" -v bn="$4" -v b="$5" -v better="$6" -v t="${7:-}" '
-    function fmt(x) { if (x == "" || x == "n/a") return "n/a"; return (x >= 100 || x == int(x)) ? sprintf("%.0f", x) : sprintf("%.2f", x) }
-    BEGIN {
-        r = (a != "" && b != "" && a != "n/a" && b != "n/a" && b + 0 != 0) ? sprintf("%.2fx", a / b) : "n/a"
-        v = ""
-        if (t != "" && r != "n/a") v = ((better == "higher" ? a / b >= t : a / b <= t) ? "ok" : "MISS") " (" (better == "higher" ? ">=" : "<=") t ")"
-        printf "%-44s %-5s %8s  %-44s %8s %7s  %-6s %s", n, u, fmt(a), bn, fmt(b), r, better, v
-    }')
-    ROWS+=("$line")
-    echo "$line"
-}
-header() { printf '%-44s %-5s %8s  %-44s %8s %7s  %-6s %s\n' benchmark unit ours baseline value ratio better target; }
 
 # CPU seconds (user+system) used so far by the OSD and radosgw processes
 srv_cpu() {
