@@ -89,10 +89,24 @@ alive() {
     [ -n "$pid" ] && pid_ours "$pid"
 }
 
+# await_exit MS: polls every 20 ms until none of $pids runs (returns 0) or MS
+# have passed (returns 1); leaves the ones still running in $pids.
+await_exit() {
+    local i pid left
+    for ((i = 0; i <= $1 / 20; i++)); do
+        left=""
+        for pid in $pids; do running "$pid" && left="$left $pid"; done
+        pids=$left
+        [ -n "$pids" ] || return 0
+        sleep 0.02
+    done
+    return 1
+}
+
 # kill_all GRACE_MS: SIGTERM to every recorded process, SIGKILL to those still
 # running after GRACE_MS milliseconds, then waits (bounded, 5 s) until all are gone.
 kill_all() {
-    local grace=$1 pids="" name pid i left
+    local grace=$1 pids="" name pid
     [ -f "$DIR/pids" ] || return 0
     while read -r name pid; do
         pid_ours "$pid" && pids="$pids $pid"
@@ -100,22 +114,10 @@ kill_all() {
     [ -n "$pids" ] || return 0
     # shellcheck disable=SC2086
     kill -TERM $pids 2>/dev/null
-    for ((i = 0; i <= grace / 20; i++)); do
-        left=""
-        for pid in $pids; do running "$pid" && left="$left $pid"; done
-        pids=$left
-        [ -n "$pids" ] || return 0
-        sleep 0.02
-    done
+    await_exit "$grace" && return 0
     # shellcheck disable=SC2086
     kill -KILL $pids 2>/dev/null
-    for ((i = 0; i < 250; i++)); do
-        left=""
-        for pid in $pids; do running "$pid" && left="$left $pid"; done
-        pids=$left
-        [ -n "$pids" ] || return 0
-        sleep 0.02
-    done
+    await_exit 5000 && return 0
     echo "$SERVER_NAME: processes still running after SIGKILL:$pids" >&2
     return 1
 }
