@@ -80,7 +80,26 @@ repl "$(printf '%s:put("k.txt", "stored")\n=#%s:ls()\n=%s:get("k.txt"):tostring(
 check "store calls block at the prompt (put prints its byte count)" $'6\n1\nstored' "$out"
 
 # on a terminal: libedit, prompts and a history file (script(1) gives the REPL a pty)
-printf 'x = 41\n=x + 1\n' | HOME="$tmp" script -qec "$S3DLUA repl" /dev/null >"$tmp/tty.out" 2>&1
+# Input is written only once the prompt shows: libedit flushes typed-ahead input when it
+# sets the terminal up, and a slow start (valgrind) would lose it and wait forever.
+mkfifo "$tmp/tty.in"
+HOME="$tmp" timeout 120 script -qec "$S3DLUA repl" /dev/null <"$tmp/tty.in" >"$tmp/tty.out" 2>&1 &
+ttypid=$!
+exec 3>"$tmp/tty.in"
+wait_for() { # wait_for TEXT: until the terminal shows TEXT (60 s at most)
+    local i
+    for ((i = 0; i < 600; i++)); do
+        grep -q -- "$1" "$tmp/tty.out" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+wait_for "> "
+printf 'x = 41\n=x + 1\n' >&3
+wait_for 42
+printf 'os.exit(0)\n' >&3
+exec 3>&-
+wait "$ttypid"
 tty_out=$(tr -d '\r' <"$tmp/tty.out")
 check_has "on a terminal the prompt is shown" "> " "$tty_out"
 check_has "on a terminal expressions print" "42" "$tty_out"
