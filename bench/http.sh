@@ -11,11 +11,14 @@
 # also on Ctrl-C; it is started under `timeout` so it cannot outlive a killed run by long.
 # ours  = s3dlua --threads T run bench/http_get.lua s3://bench/ KEY C SECS: T threads x C tasks,
 #         each looping store:get(key, {discard = true}), path-style GET /bench/KEY, signed
-#         (dummy AWS keys; nginx ignores the Authorization header)
+#         (dummy AWS keys; nginx ignores the Authorization header); run once through our
+#         own HTTP/1.1 client (the default for http://) and once through libcurl
+#         (S3DLUA_HTTP_CLIENT=curl), for comparison: the target rows are the native ones
 # wrk   = wrk -tT -c(T*C) -dSECS --latency http://127.0.0.1:PORT/bench/KEY
 # Figures are medians of BENCH_REPS runs with ours and wrk interleaved (the order alternates).
 # Knobs: BENCH_REPS (3), BENCH_HTTP_SECS (5), BENCH_HTTP_THREADS (2), BENCH_HTTP_CONNS (16
-# per thread), BENCH_HTTP_MODE (discard | into: a per-task buffer), BENCH_ONLY="1m 4k".
+# per thread), BENCH_HTTP_MODE (discard | into: a per-task buffer), BENCH_ONLY="1m 4k",
+# BENCH_HTTP_CLIENTS ("native curl").
 set -u -o pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.." || exit 1
@@ -28,6 +31,7 @@ THREADS=${BENCH_HTTP_THREADS:-2}
 CONNS=${BENCH_HTTP_CONNS:-16} # per thread, for both sides
 MODE=${BENCH_HTTP_MODE:-discard}
 ONLY=${BENCH_ONLY:-1m 4k}
+CLIENTS=${BENCH_HTTP_CLIENTS:-native curl} # ours through each: native (default) and libcurl
 TMO="timeout --foreground -k 5 $((SECS * 4 + 60))" # no step may hang the run
 NGINX_MAX_SECS=$(((REPS * 4 + 4) * (SECS + 10) + 120)) # nginx's own bound: the whole run and more
 
@@ -210,13 +214,14 @@ wrk_lat_us() { # FILE PERCENT
 }
 
 declare -A R
-# one run of ours: figures into R[ours_<size>_<figure>] as space-separated lists
-run_ours() { # SIZE
-    local s=$1 f=$W/ours s0 s1 t0 t1 m0 m1 line
+# one run of ours through CLIENT (native: our HTTP/1.1 client; curl: libcurl's multi):
+# figures into R[<client>_<size>_<figure>] as space-separated lists
+run_ours() { # SIZE CLIENT
+    local s=$1 o=$2 f=$W/ours s0 s1 t0 t1 m0 m1 line
     s0=$(ngx_status) t0=$(ngx_ticks) m0=$(machine_ticks)
     probe_conns "$W/conns" &
     local probe=$!
-    timed "$f" "${S3ENV[@]}" $TMO "$S3DLUA" --threads "$THREADS" run bench/http_get.lua \
+    timed "$f" "${S3ENV[@]}" S3DLUA_HTTP_CLIENT="$o" $TMO "$S3DLUA" --threads "$THREADS" run bench/http_get.lua \
         s3://bench/ "${KEY[$s]}" "$CONNS" "$SECS" "$MODE" || die "http_get.lua failed: $(tail -3 "$f.err")"
     wait "$probe"
     t1=$(ngx_ticks) s1=$(ngx_status) m1=$(machine_ticks)
@@ -225,19 +230,19 @@ run_ours() { # SIZE
     [ "$(kv "$line" bytes)" = "$(($(kv "$line" ops) * SIZE[$s]))" ] || die "http_get.lua: bytes != ops x size: $line"
     local ops secs
     ops=$(kv "$line" ops) secs=$(kv "$line" secs)
-    R[ours_${s}_rps]+=" $(kv "$line" ops_per_s)"
-    R[ours_${s}_mbps]+=" $(kv "$line" mbps)"
-    R[ours_${s}_p50]+=" $(kv "$line" p50_us)"
-    R[ours_${s}_p99]+=" $(kv "$line" p99_us)"
-    R[ours_${s}_cpu]+=" $(awk -v c="$(cpu_s "$f")" -v n="$ops" 'BEGIN { printf "%.1f", c / n * 1e6 }')"
-    R[ours_${s}_ngx]+=" $(awk -v t="$((t1 - t0))" -v h="$CLK_TCK" -v n="$ops" 'BEGIN { printf "%.1f", t / h / n * 1e6 }')"
-    R[ours_${s}_busy]+=" $(awk -v c="$(cpu_s "$f")" -v s="$secs" 'BEGIN { printf "%.2f", c / s }')"
+    R[${o}_${s}_rps]+=" $(kv "$line" ops_per_s)"
+    R[${o}_${s}_mbps]+=" $(kv "$line" mbps)"
+    R[${o}_${s}_p50]+=" $(kv "$line" p50_us)"
+    R[${o}_${s}_p99]+=" $(kv "$line" p99_us)"
+    R[${o}_${s}_cpu]+=" $(awk -v c="$(cpu_s "$f")" -v n="$ops" 'BEGIN { printf "%.1f", c / n * 1e6 }')"
+    R[${o}_${s}_ngx]+=" $(awk -v t="$((t1 - t0))" -v h="$CLK_TCK" -v n="$ops" 'BEGIN { printf "%.1f", t / h / n * 1e6 }')"
+    R[${o}_${s}_busy]+=" $(awk -v c="$(cpu_s "$f")" -v s="$secs" 'BEGIN { printf "%.2f", c / s }')"
     # connections nginx accepted during the run (minus the stub_status request itself)
     # and requests it served beyond our GETs (the HEAD of each thread, the status request)
-    R[ours_${s}_accepts]+=" $(($(cut -d' ' -f1 <<<"$s1") - $(cut -d' ' -f1 <<<"$s0") - 1))"
-    R[ours_${s}_extra]+=" $(($(cut -d' ' -f3 <<<"$s1") - $(cut -d' ' -f3 <<<"$s0") - 1 - ops))"
-    R[ours_${s}_est]+=" $(paste -sd/ "$W/conns")"
-    R[ours_${s}_others]+=" $(others "$m0" "$m1" "$((t1 - t0))" "$(cpu_s "$f")")"
+    R[${o}_${s}_accepts]+=" $(($(cut -d' ' -f1 <<<"$s1") - $(cut -d' ' -f1 <<<"$s0") - 1))"
+    R[${o}_${s}_extra]+=" $(($(cut -d' ' -f3 <<<"$s1") - $(cut -d' ' -f3 <<<"$s0") - 1 - ops))"
+    R[${o}_${s}_est]+=" $(paste -sd/ "$W/conns")"
+    R[${o}_${s}_others]+=" $(others "$m0" "$m1" "$((t1 - t0))" "$(cpu_s "$f")")"
 }
 run_wrk() { # SIZE
     local s=$1 f=$W/wrk s0 s1 t0 t1 m0 m1 rps
@@ -296,29 +301,40 @@ SIZES=()
 for s in 1m 4k; do want "$s" && SIZES+=("$s"); done
 for i in $(seq "$REPS"); do
     for s in "${SIZES[@]}"; do
-        if [ $((i % 2)) = 1 ]; then run_ours "$s"; run_wrk "$s"; else run_wrk "$s"; run_ours "$s"; fi
+        if [ $((i % 2)) = 1 ]; then
+            for o in $CLIENTS; do run_ours "$s" "$o"; done
+            run_wrk "$s"
+        else
+            run_wrk "$s"
+            for o in $CLIENTS; do run_ours "$s" "$o"; done
+        fi
     done
 done
 
 for s in "${SIZES[@]}"; do
     L=${LABEL[$s]}
-    note "GET $L: runs req/s: ours${R[ours_${s}_rps]}; wrk${R[wrk_${s}_rps]}"
-    note "  runs MB/s: ours${R[ours_${s}_mbps]}; wrk (body)${R[wrk_${s}_mbps]}; wrk Transfer/sec${R[wrk_${s}_xfer]}"
-    note "  client CPU us/req: ours${R[ours_${s}_cpu]}; wrk${R[wrk_${s}_cpu]}  (CPUs busy: ours${R[ours_${s}_busy]}; wrk${R[wrk_${s}_busy]})"
-    note "  nginx worker CPU us/req: under ours${R[ours_${s}_ngx]}; under wrk${R[wrk_${s}_ngx]}"
-    note "  CPUs busy with other processes during the runs: ours${R[ours_${s}_others]}; wrk${R[wrk_${s}_others]}"
-    note "  connections nginx accepted per run: ours${R[ours_${s}_accepts]}; wrk${R[wrk_${s}_accepts]} (wrk opens one"
-    note "  more at start-up to test the address);"
-    note "  established (mid/end of run): ours${R[ours_${s}_est]}; wrk${R[wrk_${s}_est]};"
-    note "  requests nginx served beyond our GETs (the HEAD of each thread): ${R[ours_${s}_extra]}"
+    for o in $CLIENTS; do
+        note "GET $L, ours through $o: runs req/s${R[${o}_${s}_rps]}; MB/s${R[${o}_${s}_mbps]}"
+        note "  client CPU us/req${R[${o}_${s}_cpu]} (CPUs busy${R[${o}_${s}_busy]}); nginx worker CPU us/req${R[${o}_${s}_ngx]}"
+        note "  CPUs busy with other processes${R[${o}_${s}_others]}; connections nginx accepted per run${R[${o}_${s}_accepts]};"
+        note "  established (mid/end of run)${R[${o}_${s}_est]}; requests beyond our GETs (a HEAD per thread)${R[${o}_${s}_extra]}"
+    done
+    note "GET $L, wrk: runs req/s${R[wrk_${s}_rps]}; MB/s (body)${R[wrk_${s}_mbps]}; Transfer/sec${R[wrk_${s}_xfer]}"
+    note "  client CPU us/req${R[wrk_${s}_cpu]} (CPUs busy${R[wrk_${s}_busy]}); nginx worker CPU us/req${R[wrk_${s}_ngx]}"
+    note "  CPUs busy with other processes${R[wrk_${s}_others]}; connections accepted per run${R[wrk_${s}_accepts]} (one more"
+    note "  at start-up to test the address); established (mid/end of run)${R[wrk_${s}_est]}"
     tgt_mb="" tgt_rq=""
     [ "$s" = 1m ] && tgt_mb=1.0
     [ "$s" = 4k ] && tgt_rq=0.7
-    row "GET $L signed, ${THREADS}x$CONNS conns" "MB/s" "$(m ours_${s}_mbps)" "wrk -t$THREADS -c$NCONN (body bytes)" "$(m wrk_${s}_mbps)" higher $tgt_mb
-    row "GET $L signed, ${THREADS}x$CONNS conns" "req/s" "$(m ours_${s}_rps)" "wrk -t$THREADS -c$NCONN" "$(m wrk_${s}_rps)" higher $tgt_rq
-    row "GET $L p50 latency" "us" "$(m ours_${s}_p50)" "wrk -t$THREADS -c$NCONN --latency" "$(m wrk_${s}_p50)" lower
-    row "GET $L p99 latency" "us" "$(m ours_${s}_p99)" "wrk -t$THREADS -c$NCONN --latency" "$(m wrk_${s}_p99)" lower
-    row "GET $L client CPU per request" "us/req" "$(m ours_${s}_cpu)" "wrk -t$THREADS -c$NCONN" "$(m wrk_${s}_cpu)" lower
+    for o in $CLIENTS; do
+        via="" t_mb=$tgt_mb t_rq=$tgt_rq
+        if [ "$o" = curl ]; then via=" via libcurl" t_mb="" t_rq=""; fi # for comparison
+        row "GET $L signed$via, ${THREADS}x$CONNS conns" "MB/s" "$(m ${o}_${s}_mbps)" "wrk -t$THREADS -c$NCONN (body bytes)" "$(m wrk_${s}_mbps)" higher $t_mb
+        row "GET $L signed$via, ${THREADS}x$CONNS conns" "req/s" "$(m ${o}_${s}_rps)" "wrk -t$THREADS -c$NCONN" "$(m wrk_${s}_rps)" higher $t_rq
+        row "GET $L$via p50 latency" "us" "$(m ${o}_${s}_p50)" "wrk -t$THREADS -c$NCONN --latency" "$(m wrk_${s}_p50)" lower
+        row "GET $L$via p99 latency" "us" "$(m ${o}_${s}_p99)" "wrk -t$THREADS -c$NCONN --latency" "$(m wrk_${s}_p99)" lower
+        row "GET $L$via client CPU per request" "us/req" "$(m ${o}_${s}_cpu)" "wrk -t$THREADS -c$NCONN" "$(m wrk_${s}_cpu)" lower
+    done
 done
 
 echo

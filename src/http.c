@@ -58,6 +58,8 @@ void http_req_init(http_req *h)
     h->low_speed_limit = 1;
     h->ca_bundle = NULL;
     h->verify_tls = 1;
+    h->use_curl = 0;
+    h->wire_resent = 0;
     h->done = NULL;
     h->data = NULL;
 }
@@ -95,12 +97,10 @@ int http_add_header(http_req *h, const char *name, const char *value)
     return 0;
 }
 
-/* ---- libcurl callbacks ---- */
+/* ---- what both clients do with a response ---- */
 
-static size_t on_header(char *buf, size_t size, size_t n, void *ud)
+void http_take_header(http_req *h, const char *buf, size_t len)
 {
-    http_req *h = ud;
-    size_t len = size * n;
     if (!h->t_first) h->t_first = uv_hrtime();
     struct {
         const char *name;
@@ -115,11 +115,13 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud)
         /* a new response (after 100-continue or a redirect): forget the last one */
         h->etag[0] = h->last_modified[0] = h->content_range[0] = 0;
         h->content_length = -1;
-        return len;
+        const char *sp = memchr(buf, ' ', len);
+        h->status = sp ? strtol(sp + 1, NULL, 10) : 0;
+        return;
     }
     if (len > 15 && strncasecmp(buf, "content-length:", 15) == 0) {
         h->content_length = strtoll(buf + 15, NULL, 10);
-        return len;
+        return;
     }
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         size_t nl = strlen(want[i].name);
@@ -132,16 +134,11 @@ static size_t on_header(char *buf, size_t size, size_t n, void *ud)
         memcpy(want[i].dst, v, vl);
         want[i].dst[vl] = 0;
     }
-    return len;
 }
 
-static size_t on_body(char *data, size_t size, size_t n, void *ud)
+size_t http_take_body(http_req *h, const char *data, size_t len)
 {
-    http_req *h = ud;
-    size_t len = size * n;
-    long status = 0;
-    curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &status);
-    if (status >= 300) {
+    if (h->status >= 300) {
         /* keep up to 64 KiB of an error body for its XML message */
         size_t room = h->errbody.len < 65536 ? 65536 - h->errbody.len : 0;
         size_t take = len < room ? len : room;
@@ -160,11 +157,49 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
         if (h->content_length > 0 && (size_t)h->content_length > want)
             want = (size_t)h->content_length;
         while (want < b->len + len) want *= 2;
-        if (s3d_buf_reserve(b, want)) return 0; /* curl reports a write error */
+        if (s3d_buf_reserve(b, want)) return 0; /* the transfer fails: a write error */
     }
     memcpy(b->data + b->len, data, len);
     b->len += len;
     return len;
+}
+
+void http_trace_lines(const char *mark, const char *data, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        const char *line = data + i;
+        const char *nl = memchr(line, '\n', len - i);
+        size_t ll = nl ? (size_t)(nl - line) + 1 : len - i;
+        if ((ll > 14 && strncasecmp(line, "authorization:", 14) == 0) ||
+            (ll > 21 && strncasecmp(line, "x-amz-security-token:", 21) == 0)) {
+            const char *colon = memchr(line, ':', ll);
+            fprintf(stderr, "%s%.*s: [redacted]\n", mark, (int)(colon - line), line);
+        } else {
+            fprintf(stderr, "%s%.*s", mark, (int)ll, line);
+        }
+        if (!nl) fputc('\n', stderr);
+        i += ll;
+    }
+}
+
+int http_client_from_name(const char *name)
+{
+    if (!name || !*name || !strcmp(name, "native")) return 0;
+    if (!strcmp(name, "curl")) return 1;
+    return -1;
+}
+
+/* ---- libcurl callbacks ---- */
+
+static size_t on_header(char *buf, size_t size, size_t n, void *ud)
+{
+    http_take_header(ud, buf, size * n);
+    return size * n;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *ud)
+{
+    return http_take_body(ud, data, size * n);
 }
 
 static size_t on_read(char *dst, size_t size, size_t n, void *ud)
@@ -185,29 +220,14 @@ static int on_seek(void *ud, curl_off_t off, int origin)
     return CURL_SEEKFUNC_OK;
 }
 
-/* libcurl's trace for -vvv, without what must never be logged: the values of
- * Authorization and x-amz-security-token headers are replaced. */
+/* libcurl's trace for -vvv, without what must never be logged */
 static int on_trace(CURL *e, curl_infotype type, char *data, size_t len, void *ud)
 {
     (void)e, (void)ud;
-    if (type == CURLINFO_TEXT) {
+    if (type == CURLINFO_TEXT)
         fprintf(stderr, "* %.*s", (int)len, data);
-    } else if (type == CURLINFO_HEADER_IN || type == CURLINFO_HEADER_OUT) {
-        const char *mark = type == CURLINFO_HEADER_IN ? "< " : "> ";
-        for (size_t i = 0; i < len;) {
-            const char *line = data + i;
-            const char *nl = memchr(line, '\n', len - i);
-            size_t ll = nl ? (size_t)(nl - line) + 1 : len - i;
-            if ((ll > 14 && strncasecmp(line, "authorization:", 14) == 0) ||
-                (ll > 21 && strncasecmp(line, "x-amz-security-token:", 21) == 0)) {
-                const char *colon = memchr(line, ':', ll);
-                fprintf(stderr, "%s%.*s: [redacted]\n", mark, (int)(colon - line), line);
-            } else {
-                fprintf(stderr, "%s%.*s", mark, (int)ll, line);
-            }
-            i += ll;
-        }
-    }
+    else if (type == CURLINFO_HEADER_IN || type == CURLINFO_HEADER_OUT)
+        http_trace_lines(type == CURLINFO_HEADER_IN ? "< " : "> ", data, len);
     return 0;
 }
 
@@ -362,8 +382,26 @@ static CURL *easy_get(http_thread *ht)
     return curl_easy_init();
 }
 
+/* Our client for plain http:// unless a proxy is configured (libcurl knows
+ * proxies and no_proxy) or the caller asked for libcurl. */
+static int wants_native(const http_req *h)
+{
+    static _Thread_local int proxy = -1;
+    if (h->use_curl || strncmp(h->url, "http://", 7)) return 0;
+    if (proxy < 0) {
+        const char *vars[] = {"http_proxy", "all_proxy", "ALL_PROXY"};
+        proxy = 0;
+        for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+            const char *v = getenv(vars[i]);
+            if (v && *v) proxy = 1;
+        }
+    }
+    return !proxy;
+}
+
 int http_submit(http_req *h)
 {
+    if (wants_native(h)) return wire_submit(h);
     http_thread *ht = thread_state();
     if (!ht) {
         h->curl_code = CURLE_OUT_OF_MEMORY;
@@ -455,6 +493,7 @@ void http_req_release(http_req *h)
 
 void http_thread_shutdown(rt *r)
 {
+    wire_thread_shutdown(r);
     http_thread *ht = r->http;
     if (!ht) return;
     for (int i = 0; i < ht->nfree; i++) curl_easy_cleanup(ht->free_easy[i]);

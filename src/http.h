@@ -1,5 +1,8 @@
-/* http.h - HTTP/1.1 through one libcurl multi handle per thread, driven by
- * curl_multi_socket_action on the thread's libuv loop (DESIGN 2).
+/* http.h - HTTP/1.1 requests on the thread's libuv loop, through one of two
+ * clients behind the same http_req: our own for plain http:// (http_wire.c:
+ * small requests cost a fraction of libcurl's CPU) and libcurl's multi handle
+ * driven by curl_multi_socket_action (DESIGN 2) for https://, proxies, and when
+ * asked for (`http_client = "curl"`, S3DLUA_HTTP_CLIENT=curl).
  *
  * A request is an http_req the caller owns (usually inside a pooled store
  * request): fill method, url, headers and body, call http_submit(); `done` is
@@ -52,8 +55,12 @@ struct http_req {
     long connect_timeout_ms, low_speed_time_s, low_speed_limit;
     const char *ca_bundle;
     int verify_tls;
+    int use_curl; /* 1: libcurl even for http:// */
     void (*done)(http_req *h);
     void *data;
+    /* http_wire.c's: already resent once on a fresh connection (a reused one
+     * was found dead) */
+    int wire_resent;
 };
 
 /* Resets h for a new request; keeps the pooled easy handle, the error body's
@@ -69,6 +76,25 @@ int http_submit(http_req *h);
 void http_req_release(http_req *h);
 /* Frees the thread's multi handle, sockets and pooled easy handles. */
 void http_thread_shutdown(rt *r);
+/* "curl" or "native" from S3DLUA_HTTP_CLIENT (default native): 1 for curl,
+ * 0 for native, -1 for anything else. */
+int http_client_from_name(const char *name);
+
+/* ---- shared by the two clients (http.c, http_wire.c) ---- */
+/* One response header line as received ("Name: value\r\n", or the status
+ * line): keeps status, Content-Length, ETag, Last-Modified, Content-Range. */
+void http_take_header(http_req *h, const char *line, size_t len);
+/* Response body bytes: to errbody (status >= 300), the sink, `out` or
+ * nowhere; returns the bytes taken (fewer: the transfer must fail). */
+size_t http_take_body(http_req *h, const char *data, size_t len);
+/* -vvv: writes header lines to stderr after `mark` ("> ", "< "), with the
+ * values of Authorization and x-amz-security-token replaced. */
+void http_trace_lines(const char *mark, const char *data, size_t len);
+
+/* http_wire.c */
+int wire_submit(http_req *h);
+void wire_thread_shutdown(rt *r);
+
 /* Human text of a transport failure ("connection refused", "timed out", ...). */
 const char *http_error_text(const http_req *h);
 #endif

@@ -32,6 +32,7 @@ typedef struct rt {
     int nreqs;   /* requests ever allocated: each owns a slot range in the pin table */
     int pin_ref; /* registry table anchoring the Lua arguments of requests in flight */
     void *http;  /* http.c's per-thread curl multi state, created on first use */
+    void *wire;  /* http_wire.c's per-thread connections, created on first use */
     int exit_status;
 } rt;
 

@@ -4,6 +4,7 @@
  * AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE), AWS_ENDPOINT_URL_S3 /
  * AWS_ENDPOINT_URL, AWS_CA_BUNDLE. Environment wins over files. */
 #include "s3_conf.h"
+#include "http.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,5 +145,10 @@ int s3_conf_load(s3_conf *c, const char *endpoint, char *err, size_t errlen)
     c->max_attempts = 4;
     c->connect_timeout_ms = 10000;
     c->low_speed_time_s = 30;
+    c->use_curl = http_client_from_name(env("S3DLUA_HTTP_CLIENT"));
+    if (c->use_curl < 0) {
+        snprintf(err, errlen, "S3DLUA_HTTP_CLIENT='%s': native or curl", env("S3DLUA_HTTP_CLIENT"));
+        return -1;
+    }
     return 0;
 }

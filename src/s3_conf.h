@@ -23,6 +23,7 @@ typedef struct s3_conf {
     int max_attempts;
     long connect_timeout_ms;
     long low_speed_time_s;
+    int use_curl; /* libcurl for http:// endpoints too (http_client = "curl") */
 } s3_conf;
 
 /* Fills c from the environment and the AWS files; the endpoint may be given

@@ -249,6 +249,9 @@ s3d_store *store_open(const char *uri, char *err, size_t errlen)
     snprintf(st->uri, ulen, "%.*s://%s%s%s", (int)slen, uri, st->bucket,
              (ops->caps & STORE_HAS_BUCKETS) ? "/" : "", st->prefix);
     if (ops->open && ops->open(st, err, errlen) != S3D_OK) {
+        char why[512]; /* the backend's reason, prefixed with the URI as every error here */
+        snprintf(why, sizeof why, "%s", err);
+        snprintf(err, errlen, "%s: %s", uri, why);
         store_release(st);
         return NULL;
     }

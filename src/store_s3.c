@@ -215,6 +215,7 @@ static void start_http(s3_op *op, const char *method, const char *body, size_t l
     h->connect_timeout_ms = c->connect_timeout_ms;
     h->low_speed_time_s = c->low_speed_time_s;
     h->verify_tls = c->verify_tls;
+    h->use_curl = c->use_curl;
     h->ca_bundle = c->ca_bundle[0] ? c->ca_bundle : NULL;
     if (op->req && op->req->op == OP_GET && op->step == STEP_MAIN) {
         h->out = op->req->buf;
@@ -1267,6 +1268,13 @@ static int s3_set_option(s3d_store *st, const char *name, const char *value, cha
             c->connect_timeout_ms = (long)(n / 1000000);
         else
             c->low_speed_time_s = (long)((n + 999999999) / 1000000000);
+    } else if (!strcmp(name, "http_client")) {
+        int v = http_client_from_name(value);
+        if (v < 0) {
+            snprintf(err, errlen, "http_client '%s': native or curl", value);
+            return -1;
+        }
+        c->use_curl = v;
     } else if (!strcmp(name, "ca_bundle")) {
         snprintf(c->ca_bundle, sizeof c->ca_bundle, "%s", value);
     } else if (!strcmp(name, "unsigned_payload") || !strcmp(name, "verify_tls") ||
@@ -1283,7 +1291,7 @@ static int s3_set_option(s3d_store *st, const char *name, const char *value, cha
                  "s3:// has no option '%s' (endpoint, region, part_size, multipart_threshold, "
                  "part_concurrency, "
                  "max_attempts, connect_timeout, low_speed_time, ca_bundle, unsigned_payload, "
-                 "verify_tls, path_style)",
+                 "verify_tls, path_style, http_client)",
                  name);
         return -1;
     }

@@ -43,17 +43,21 @@ for server in s3rver radosgw; do
     pass "$server starts"
     B="s3dlua-$server-$$"
 
-    # the Lua suite, its TAP lines re-numbered into ours
-    "$S3DLUA" run "$SUITE" "$server" "$B" >"$T/suite.out" 2>"$T/suite.err"
-    src=$?
-    while IFS= read -r line; do
-        case "$line" in
-        "ok "*) pass "$server: ${line#ok * - }" ;;
-        "not ok "*) fail "$server: ${line#not ok * - }" ;;
-        "#   "*) echo "$line" ;;
-        esac
-    done <"$T/suite.out"
-    [ "$src" -eq 0 ] || fail "$server: suite exits 0" "$(tail -5 "$T/suite.err")"
+    # the Lua suite through each HTTP client (ours for http://, libcurl), its
+    # TAP lines re-numbered into ours
+    for client in native curl; do
+        S3DLUA_HTTP_CLIENT=$client "$S3DLUA" run "$SUITE" "$server" "$B-$client" \
+            >"$T/suite.out" 2>"$T/suite.err"
+        src=$?
+        while IFS= read -r line; do
+            case "$line" in
+            "ok "*) pass "$server, $client: ${line#ok * - }" ;;
+            "not ok "*) fail "$server, $client: ${line#not ok * - }" ;;
+            "#   "*) echo "$line" ;;
+            esac
+        done <"$T/suite.out"
+        [ "$src" -eq 0 ] || fail "$server, $client: suite exits 0" "$(tail -5 "$T/suite.err")"
+    done
 
     # CLI
     C="c-$B"
