@@ -173,14 +173,57 @@ function Progress:finish()
 end
 
 ---------------------------------------------------------------- copying
+-- Streams object skey of src (size bytes) into writer w in CHUNK pieces: the
+-- pieces after the one being written are fetched meanwhile, #bufs - 1 of them
+-- at once (independent ranged gets: one connection each on s3://), and written
+-- in order. Memory is #bufs chunks whatever the size.
+local function stream_copy(src, skey, size, w, bufs)
+  local nbuf = #bufs
+  local pieces = math.ceil(size / CHUNK)
+  local reads = {}
+  local function fetch(i)
+    local off = (i - 1) * CHUNK
+    local want = math.min(CHUNK, size - off)
+    local opt = { offset = off, length = want, into = bufs[(i - 1) % nbuf + 1] }
+    reads[i] = s3d.spawn(function()
+      local n, err = src:get(skey, opt)
+      if n and n ~= want then
+        return nil, string.format("%s: %d bytes at offset %d, expected %d (did the object change?)",
+          src:uri(skey), n, off, want)
+      end
+      return n, err
+    end)
+  end
+  for i = 1, math.min(nbuf, pieces) do fetch(i) end
+  local total, err = 0, nil
+  for i = 1, pieces do
+    local n, rerr = reads[i]:join()
+    reads[i] = nil
+    if not n then err = rerr break end
+    local wrote, werr = w:write(bufs[(i - 1) % nbuf + 1])
+    if not wrote then err = werr break end
+    total = total + wrote
+    progress.add(3, wrote)
+    if i + nbuf <= pieces then fetch(i + nbuf) end
+  end
+  for _, t in pairs(reads) do t:join() end -- their buffers must be free before reuse
+  if err then return nil, err end
+  return total
+end
+
 -- Copies one object; returns bytes or nil, err. An object whose size is
 -- known (from the listing or a stat) and fits in a chunk is one GET and one
--- PUT. Larger ones stream in CHUNK pieces through a writer with two buffers:
--- the next piece is read while the last one is written, memory stays bounded
+-- PUT. Larger ones stream through a writer (stream_copy): memory stays bounded
 -- and nothing is visible at dst until the commit.
 local function copy_object(src, skey, dst, dkey, bufs, size)
   local err
-  if size and size <= CHUNK then
+  if not size then
+    local st
+    st, err = src:stat(skey)
+    if not st then return nil, err end
+    size = st.size
+  end
+  if size <= CHUNK then
     local n
     n, err = src:get(skey, { into = bufs[1] })
     if not n then return nil, err end
@@ -189,31 +232,13 @@ local function copy_object(src, skey, dst, dkey, bufs, size)
     progress.add(3, n)
     return n
   end
-  local r
-  r, err = src:reader(skey)
-  if not r then return nil, err end
-  if r:size() <= CHUNK then
-    r:close()
-    return copy_object(src, skey, dst, dkey, bufs, r:size())
-  end
   local w
   w, err = dst:writer(dkey)
-  if not w then r:close() return nil, err end
-  local cur, nxt = bufs[1], bufs[2]
-  local total, n = 0, nil
-  n, err = r:read(cur, CHUNK)
-  while n and n > 0 do
-    local ahead = s3d.spawn(function() return r:read(nxt, CHUNK) end)
-    local wrote, werr = w:write(cur)
-    local n2, rerr = ahead:join()
-    if not wrote then n, err = nil, werr break end
-    total = total + wrote
-    progress.add(3, wrote)
-    n, err = n2, rerr
-    cur, nxt = nxt, cur
-  end
-  r:close()
-  if not n then w:close() return nil, err end
+  if not w then return nil, err end
+  local total
+  total, err = stream_copy(src, skey, size, w, bufs)
+  if not total then w:close() return nil, err end
+  local n
   n, err = w:commit()
   if not n then return nil, err end
   return total
@@ -257,11 +282,20 @@ local function copy_all(cmd, items, opts)
   local finished = false
   bar:run(function() return finished end)
   local jobs = per_thread_jobs(tonumber(opts.jobs) or 16)
-  local bufs = {} -- two chunk buffers per worker task, reused for every object
+  -- chunk buffers per worker task, reused for every object: two (one piece
+  -- read ahead while one is written) when many objects keep the workers busy;
+  -- with fewer objects than workers, the idle workers' share goes to reading
+  -- ahead within each object (up to 8: 32 MiB and 7 reads in flight)
+  local nbuf = math.max(2, math.min(8, math.floor(2 * jobs / math.max(1, #my))))
+  local bufs = {}
   local failures = parallel(my, jobs, function(it)
     local co = coroutine.running()
     local pair = bufs[co]
-    if not pair then pair = { s3d.buffer(CHUNK), s3d.buffer(CHUNK) }; bufs[co] = pair end
+    if not pair then
+      pair = {}
+      for i = 1, nbuf do pair[i] = s3d.buffer(CHUNK) end
+      bufs[co] = pair
+    end
     local t0 = s3d.now()
     local n, err = copy_object(it.src, it.skey, it.dst, it.dkey, pair, it.size)
     if not n then
