@@ -9,7 +9,8 @@
 # drift on a shared machine hits both alike. Every file goes into one
 # mktemp -d directory under BENCH_DIR, removed on exit (also on Ctrl-C). Knobs for quick
 # runs: BENCH_SIZE_MIB (1024), BENCH_SEQ_REPS (5), BENCH_REPS (3, random reads and the rest),
-# BENCH_RR_SECS (2), BENCH_NULL_SECS (2), BENCH_ONLY="seq rand hist tasks null" (any subset).
+# BENCH_RR_SECS (2), BENCH_NULL_SECS (2), BENCH_DATAGEN_GIB (4),
+# BENCH_ONLY="seq rand hist tasks null datagen" (any subset).
 set -u -o pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.." || exit 1
@@ -22,7 +23,7 @@ SEQ_REPS=${BENCH_SEQ_REPS:-5} # page-cache writes on a shared VM stall now and t
 REPS=${BENCH_REPS:-3}
 RR_SECS=${BENCH_RR_SECS:-2}
 NULL_SECS=${BENCH_NULL_SECS:-2}
-ONLY=${BENCH_ONLY:-seq rand hist tasks null}
+ONLY=${BENCH_ONLY:-seq rand hist tasks null datagen}
 TMO="timeout --foreground -k 5 300" # no step may hang the run; Ctrl-C still reaches it
 
 BENCH_NAME=bench
@@ -54,7 +55,7 @@ trap 'exit 130' INT TERM
 mkdir -p "$W/bin" || die "cannot create $W/bin"
 cp "$S3DLUA" "$W/bin/s3dlua" || die "cannot copy $S3DLUA"
 S3DLUA=$W/bin/s3dlua
-for b in bench_hist bench_pread bench_seq; do
+for b in bench_hist bench_memset bench_pread bench_seq; do
     [ -x "$O/bench/$b" ] || die "$O/bench/$b not built (make benches)"
     cp "$O/bench/$b" "$W/bin/" || die "cannot copy $O/bench/$b"
 done
@@ -318,6 +319,45 @@ if want null; then
     row "null:// get discard, 64 tasks, 1 thread" "ops/s" "$(median "${t1[@]}")" "fio null iodepth=64, 1 job" "$(mf "${f1[@]}")" higher
     row "null:// get discard, 64 tasks, --threads 2" "ops/s" "$(median "${t2[@]}")" "fio null iodepth=64, 2 jobs" "$(mf "${f2[@]}")" higher
     row "null:// scaling 2 threads / 1 thread" "x" "$(median "${sc[@]}")" "ideal on $(nproc) CPUs" "$(($(nproc) < 2 ? 1 : 2))" higher
+fi
+
+# ---- 6. data generation ----
+if want datagen; then
+    DG_GIB=${BENCH_DATAGEN_GIB:-4}
+    note "datagen: ${DG_GIB} GiB of one object generated into one 1 MiB buffer (gen:fill_at) and written"
+    note "  to /dev/null (bench/datagen.lua); baselines: memset of a 64 MiB buffer (memory write"
+    note "  bandwidth, past the caches) and of a 1 MiB buffer (in cache, as our block), bench_memset;"
+    note "  and for the CLI, s3dlua datagen --size ${DG_GIB}GiB > /dev/null vs dd if=/dev/zero bs=64M (wall)"
+    declare -A DG=()
+    dg() { # KEY ARGS...: one bench/datagen.lua run into DG[KEY]
+        local k=$1 out
+        shift
+        out=$($TMO "$S3DLUA" "$@" 2>&1 >/dev/null) || die "datagen.lua failed: $out"
+        DG[$k]+=" $(kv "$(grep '^threads=' <<<"$out")" gbps)"
+    }
+    for i in $(seq "$REPS"); do
+        DG[mem64]+=" $(kv "$($TMO "$O_BENCH/bench_memset" $((64 << 20)) $((DG_GIB << 30)))" gbps)"
+        DG[mem1]+=" $(kv "$($TMO "$O_BENCH/bench_memset" $((1 << 20)) $((DG_GIB << 30)))" gbps)"
+        for c in 1 2 4 8; do dg "c$c" run bench/datagen.lua "${DG_GIB}GiB" "$c"; done
+        dg d4 run bench/datagen.lua "${DG_GIB}GiB" 1 4
+        dg t2 --threads 2 run bench/datagen.lua "${DG_GIB}GiB"
+        t0=$(date +%s%N)
+        $TMO "$S3DLUA" datagen --size "${DG_GIB}GiB" >/dev/null || die "s3dlua datagen failed"
+        DG[cli]+=" $(awk -v n="$(($(date +%s%N) - t0))" -v b=$((DG_GIB << 30)) 'BEGIN { printf "%.2f", b / n }')"
+        t0=$(date +%s%N)
+        $TMO dd if=/dev/zero of=/dev/null bs=64M count=$((DG_GIB * 16)) status=none || die "dd failed"
+        DG[dd]+=" $(awk -v n="$(($(date +%s%N) - t0))" -v b=$((DG_GIB << 30)) 'BEGIN { printf "%.2f", b / n }')"
+    done
+    for k in mem64 mem1 c1 c2 c4 c8 d4 t2 cli dd; do note "  runs GB/s $k:${DG[$k]}"; done
+    dm() { local -a v; read -ra v <<<"${DG[$1]}"; median "${v[@]}"; }
+    row "datagen compress 1, 1 thread -> /dev/null" "GB/s" "$(dm c1)" "memset 64 MiB buffer (memory bw)" "$(dm mem64)" higher 0.5
+    row "datagen compress 1, 1 thread -> /dev/null" "GB/s" "$(dm c1)" "memset 1 MiB buffer (in cache)" "$(dm mem1)" higher
+    for c in 2 4 8; do
+        row "datagen compress $c, 1 thread" "GB/s" "$(dm c$c)" "memset 64 MiB buffer (memory bw)" "$(dm mem64)" higher
+    done
+    row "datagen dedup 4, 1 thread" "GB/s" "$(dm d4)" "memset 64 MiB buffer (memory bw)" "$(dm mem64)" higher
+    row "datagen compress 1, --threads 2" "GB/s" "$(dm t2)" "datagen compress 1, 1 thread" "$(dm c1)" higher
+    row "CLI datagen > /dev/null (wall)" "GB/s" "$(dm cli)" "dd if=/dev/zero bs=64M (wall)" "$(dm dd)" higher
 fi
 
 echo

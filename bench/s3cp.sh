@@ -189,7 +189,7 @@ echo "# load at start $(cut -d' ' -f1-3 /proc/loadavg) (other users' jobs share 
 note "s3dlua: cp -r -j N = N objects in flight in total, over --threads = $NTHREADS (all cores, its cp default);"
 note "  -j defaults to 16, so 'defaults' is the same command without flags; PUT bodies are signed"
 note "  (x-amz-content-sha256 = the body's SHA-256, which radosgw verifies); GETs verify nothing;"
-note "  a download is HEAD + GET per object; objects > 4 MiB stream in 4 MiB pieces"
+note "  a download is HEAD + GET per object; objects > 4 MiB stream in 4 MiB ranged GETs, up to 7 ahead of the write for a lone object"
 note "rclone (Go, uses all cores): --transfers N files in flight; defaults --transfers 4 --checkers 8;"
 note "  kept its default integrity behaviour in the target rows (what users run): PUT with Content-MD5"
 note "  and UNSIGNED-PAYLOAD, X-Amz-Meta-Mtime, a HEAD after every upload to check it; GET checks"
@@ -197,7 +197,7 @@ note "  the MD5 against the ETag and sets the file's mtime from the metadata. 'l
 note "  off (--s3-disable-checksum --s3-no-head up, --ignore-checksum down) to show its floor."
 note "  Files of 250 MiB or more (--multi-thread-cutoff) download with 4 streams (--multi-thread-streams)"
 note "  to a local file; 'rclone cat' is one stream. Uploads > 200 MiB (--s3-upload-cutoff) are"
-note "  multipart, 5 MiB chunks, 4 in flight; s3dlua: 8 MiB parts, one in flight per object."
+note "  multipart, 5 MiB chunks, 4 in flight; s3dlua: puts above 16 MiB are multipart, 8 MiB parts, 4 in flight."
 echo
 header
 

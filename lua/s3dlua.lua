@@ -52,6 +52,17 @@ end
 
 local methods = store.methods
 
+-- st:put(key, generator) streams generated data (s3dlua.datagen)
+local datagen = require "s3dlua.datagen"
+M.datagen = datagen
+do
+  local c_put, is_gen, put_gen = methods.put, datagen.is_generator, datagen.put
+  function methods:put(key, body, ...)
+    if is_gen(body) then return put_gen(self, key, body) end
+    return c_put(self, key, body, ...)
+  end
+end
+
 -- for entry in store:list(prefix, {recursive = true}) do ... end
 -- Entries are {key=, size=, mtime=, is_prefix=}; pages are fetched as needed.
 -- A listing error is raised (use store:ls for nil, err).

@@ -41,8 +41,23 @@ default). --offset/--length read a byte range (sizes like 4KiB are accepted).
 example: s3dlua get file:///data/a.bin --offset 1MiB --length 4KiB -o part.bin]],
   put = [[
 usage: s3dlua put FILE URI [-q]
+       s3dlua put URI --num N --size SIZE [--template T] [--dedup N] [--compress N]
+                  [--seed S] [--block SIZE] [-j N] [-q]
 Writes the local FILE as the object URI (URI ending in / appends FILE's name).
-example: s3dlua put model.bin file:///backup/models/]],
+With --num, creates N objects of generated data (see datagen) under the prefix
+URI, named by the template (default obj_{}_of_{}.dat: the index from 0, then
+N); each object's seed comes from --seed (default 0) and its index, so no two
+objects share a block. -j N objects in flight (default 16), shared by the
+--threads OS threads (default: all cores).
+example: s3dlua put s3://bench/train/ --num 1000 --size 20MiB --dedup 2 --compress 3]],
+  datagen = [[
+usage: s3dlua datagen --size SIZE [--dedup N] [--compress N] [--seed S] [--block SIZE]
+                      [-o URI|-]
+Writes SIZE bytes of generated data to standard output (-, the default) or as
+the object URI (a plain path is a local file). 1 block (--block, default 1MiB)
+in N is unique with --dedup N; every 4 KiB compresses about N:1 with
+--compress N (1: not at all). The same options give the same bytes anywhere.
+example: s3dlua datagen --size 1GiB --dedup 4 --compress 2 -o file:///tmp/dd4c2.bin]],
   rm = [[
 usage: s3dlua rm URI [-r] [-j N]
 Deletes the object URI; -r deletes every object under the prefix URI (and on
@@ -258,15 +273,18 @@ local function parallel(items, jobs, fn)
       end
     end)
   end
-  s3d.wait(tasks)
-  return failures
+  -- an fn that raised has printed its traceback; it failed too
+  return failures + s3d.wait(tasks)
 end
 
 local function per_thread_jobs(j)
   return math.max(1, math.ceil(j / NTHREADS))
 end
 
--- Copies a list of {src=, skey=, dst=, dkey=, size=} jobs (this thread's share).
+local function add_bytes(n) progress.add(3, n) end
+
+-- Copies a list of {src=, skey=, dst=, dkey=, size=} jobs (this thread's share);
+-- an item with gen= (datagen options) instead of src/skey puts generated data.
 local function copy_all(cmd, items, opts)
   local my = {}
   local bytes = 0
@@ -297,14 +315,20 @@ local function copy_all(cmd, items, opts)
       bufs[co] = pair
     end
     local t0 = s3d.now()
-    local n, err = copy_object(it.src, it.skey, it.dst, it.dkey, pair, it.size)
+    local n, err
+    if it.gen then -- generated data (put --num): a generator per object, made here
+      n, err = s3d.datagen.put(it.dst, it.dkey, s3d.datagen.new(it.gen), add_bytes)
+    else
+      n, err = copy_object(it.src, it.skey, it.dst, it.dkey, pair, it.size)
+    end
+    local from = it.gen and "generated" or it.src:uri(it.skey)
     if not n then
-      eprintf("s3dlua: %s %s -> %s: %s\n", cmd, it.src:uri(it.skey), it.dst:uri(it.dkey),
+      eprintf("s3dlua: %s %s -> %s: %s\n", cmd, from, it.dst:uri(it.dkey),
         tostring(type(err) == "table" and err.detail or err))
       return false
     end
     progress.add(4, 1)
-    util.log(1, string.format("%s %s -> %s: %d bytes in %.3f ms", cmd, it.src:uri(it.skey),
+    util.log(1, string.format("%s %s -> %s: %d bytes in %.3f ms", cmd, from,
       it.dst:uri(it.dkey), n, (s3d.now() - t0) / 1e6))
     return true
   end)
@@ -475,9 +499,79 @@ function commands.get(args)
   return copy_all("get", plan_copy("get", pos[1], out, false), opts)
 end
 
-function commands.put(args)
-  local opts, pos = parse(args, {}, { ["-j"] = "jobs", ["--jobs"] = "jobs" })
+local GEN_VALUES = { ["--size"] = "size", ["--dedup"] = "dedup", ["--compress"] = "compress",
+  ["--seed"] = "seed", ["--block"] = "block" }
+
+-- datagen options from the command line, checked by making a generator
+local function gen_options(cmd, opts)
+  if not opts.size then usage_error("--size is needed") end
+  local g = { size = opts.size, block = opts.block, seed = opts.seed }
+  for _, k in ipairs { "dedup", "compress" } do
+    if opts[k] then
+      g[k] = tonumber(opts[k])
+      if not g[k] then usage_error("--" .. k .. " " .. opts[k] .. ": a number") end
+    end
+  end
+  local ok, err = pcall(s3d.datagen.new, g)
+  if not ok then usage_error(tostring(err):gsub("^datagen: ", "")) end
+  return g
+end
+
+function commands.datagen(args)
+  local values = { ["-o"] = "output", ["--output"] = "output" }
+  for k, v in pairs(GEN_VALUES) do values[k] = v end
+  local opts, pos = parse(args, {}, values)
   if opts.help then return "help" end
+  if #pos ~= 0 then usage_error("datagen takes no positional arguments") end
+  local gen = s3d.datagen.new(gen_options("datagen", opts))
+  if THREAD ~= 1 then return 0 end
+  local out = opts.output or "-"
+  if out ~= "-" then
+    local st, key = open_uri("datagen", out)
+    local n, err = st:put(key, gen)
+    if not n then fail("datagen", err) end
+    return 0
+  end
+  local piece = 1024 * 1024 -- a buffer that stays in the CPU's cache between writes
+  local buf = s3d.buffer(piece)
+  while true do
+    local n = gen:fill(buf, piece)
+    if n == 0 then break end
+    local ok, werr = util.write(1, buf)
+    if not ok then fail("datagen", "stdout: " .. werr) end
+  end
+  return 0
+end
+
+-- put URI --num N --size S [--template T]: N generated objects
+local function put_generated(opts, pos)
+  if #pos ~= 1 then usage_error("put --num needs one URI (a prefix)") end
+  local num = tonumber(opts.num)
+  if not num or num < 1 or num ~= math.floor(num) then
+    usage_error("--num " .. tostring(opts.num) .. ": a whole number >= 1")
+  end
+  local g = gen_options("put", opts)
+  local tmpl = opts.template or "obj_{}_of_{}.dat"
+  local dst, dkey = open_uri("put", pos[1])
+  if dkey ~= "" and dkey:sub(-1) ~= "/" then dkey = dkey .. "/" end
+  local items = {}
+  for i = 0, num - 1 do
+    local vals, k = { i, num }, 0
+    local name = tmpl:gsub("{}", function() k = k + 1 return tostring(vals[k] or "") end)
+    local gi = { index = i }
+    for key, v in pairs(g) do gi[key] = v end
+    items[#items + 1] = { dst = dst, dkey = dkey .. name, gen = gi, size = s3d.size(g.size) }
+  end
+  return copy_all("put", items, opts)
+end
+
+function commands.put(args)
+  local values = { ["-j"] = "jobs", ["--jobs"] = "jobs", ["--num"] = "num",
+    ["--template"] = "template" }
+  for k, v in pairs(GEN_VALUES) do values[k] = v end
+  local opts, pos = parse(args, {}, values)
+  if opts.help then return "help" end
+  if opts.num then return put_generated(opts, pos) end
   if #pos ~= 2 then usage_error("put needs FILE and URI") end
   if pos[2]:match("^[%a][%w+.-]*://") == nil then
     usage_error("put FILE URI: the destination must be a URI (" .. pos[2] .. ")")

@@ -163,6 +163,16 @@ for k = 1, 20 do assert(root:put("one/" .. k, "x")) end
 for k = 1, 20 do if root:delete("one/" .. k) then single = single + 1 end end
 t.eq(single, 20, "single deletes")
 
+-- generated data: put streams a generator (a multipart upload above 16 MiB)
+local gsize = 20 * 1048576 + 5
+local gen = s3d.datagen.new { size = gsize, dedup = 2, compress = 3, seed = 11 }
+t.eq(root:put("gen/20m.bin", gen), gsize, "put of a 20 MiB generator")
+local gb = assert(root:get("gen/20m.bin"))
+t.eq(gb:len(), gsize, "the generated object has its size")
+t.eq(s3d.datagen.verify(gb, gen, 0), true, "the generated object verifies")
+local gpart = assert(root:get("gen/20m.bin", { offset = 12345678, length = 100000 }))
+t.eq(s3d.datagen.verify(gpart, gen, 12345678), true, "a range of it verifies at its offset")
+
 -- a bucket with objects cannot be deleted; an empty one can
 local rb_ok, rb_err = root:delete_bucket()
 local rb_code = t.code(rb_ok, rb_err)
