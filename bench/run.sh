@@ -9,8 +9,8 @@
 # drift on a shared machine hits both alike. Every file goes into one
 # mktemp -d directory under BENCH_DIR, removed on exit (also on Ctrl-C). Knobs for quick
 # runs: BENCH_SIZE_MIB (1024), BENCH_SEQ_REPS (5), BENCH_REPS (3, random reads and the rest),
-# BENCH_RR_SECS (2), BENCH_NULL_SECS (2), BENCH_DATAGEN_GIB (4),
-# BENCH_ONLY="seq rand hist tasks null datagen" (any subset).
+# BENCH_RR_SECS (2), BENCH_NULL_SECS (2), BENCH_DATAGEN_GIB (4), BENCH_TFR_MIB (2048),
+# BENCH_ONLY="seq rand hist tasks null datagen tfrecord" (any subset).
 set -u -o pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.." || exit 1
@@ -23,7 +23,7 @@ SEQ_REPS=${BENCH_SEQ_REPS:-5} # page-cache writes on a shared VM stall now and t
 REPS=${BENCH_REPS:-3}
 RR_SECS=${BENCH_RR_SECS:-2}
 NULL_SECS=${BENCH_NULL_SECS:-2}
-ONLY=${BENCH_ONLY:-seq rand hist tasks null datagen}
+ONLY=${BENCH_ONLY:-seq rand hist tasks null datagen tfrecord}
 TMO="timeout --foreground -k 5 300" # no step may hang the run; Ctrl-C still reaches it
 
 BENCH_NAME=bench
@@ -55,7 +55,7 @@ trap 'exit 130' INT TERM
 mkdir -p "$W/bin" || die "cannot create $W/bin"
 cp "$S3DLUA" "$W/bin/s3dlua" || die "cannot copy $S3DLUA"
 S3DLUA=$W/bin/s3dlua
-for b in bench_hist bench_memset bench_pread bench_seq; do
+for b in bench_crc32c bench_hist bench_memset bench_pread bench_seq; do
     [ -x "$O/bench/$b" ] || die "$O/bench/$b not built (make benches)"
     cp "$O/bench/$b" "$W/bin/" || die "cannot copy $O/bench/$b"
 done
@@ -358,6 +358,42 @@ if want datagen; then
     row "datagen dedup 4, 1 thread" "GB/s" "$(dm d4)" "memset 64 MiB buffer (memory bw)" "$(dm mem64)" higher
     row "datagen compress 1, --threads 2" "GB/s" "$(dm t2)" "datagen compress 1, 1 thread" "$(dm c1)" higher
     row "CLI datagen > /dev/null (wall)" "GB/s" "$(dm cli)" "dd if=/dev/zero bs=64M (wall)" "$(dm dd)" higher
+fi
+
+# ---- 7. TFRecord indexing ----
+if want tfrecord; then
+    TFR_MIB=${BENCH_TFR_MIB:-2048}
+    TFR=$W/bench.tfrecord
+    # records of ~128 KiB (log-normal, sd 32 KiB): TFR_MIB * 8 of them
+    $TMO "$S3DLUA" tfrecord-gen "$TFR" --records $((TFR_MIB * 8)) --size lognormal:128KiB:32KiB \
+        --no-index || die "tfrecord-gen failed"
+    TFR_BYTES=$(stat -c %s "$TFR")
+    cat "$TFR" >/dev/null # page cache
+    note "tfrecord: tfrecord-index of one $((TFR_BYTES >> 20)) MiB file ($((TFR_MIB * 8)) records of ~128 KiB) in the"
+    note "  page cache (wall time of the whole process, index written to $W) vs cat FILE > /dev/null;"
+    note "  CRC-32C: ISA-L crc32_iscsi (ours) vs a plain SSE4.2 crc32 loop on a 1 MiB buffer (bench_crc32c)"
+    declare -A TF=()
+    wall_gbps() { # CMD...: runs it, prints GB/s of TFR_BYTES
+        local t0
+        t0=$(date +%s%N)
+        "$@" || return 1
+        awk -v n="$(($(date +%s%N) - t0))" -v b="$TFR_BYTES" 'BEGIN { printf "%.2f", b / n }'
+    }
+    for i in $(seq "$REPS"); do
+        TF[cat]+=" $(wall_gbps sh -c "cat '$TFR' >/dev/null")" || die "cat failed"
+        TF[idx]+=" $(wall_gbps $TMO "$S3DLUA" tfrecord-index "$TFR" "$W/bench.idx")" || die "tfrecord-index failed"
+        TF[ver]+=" $(wall_gbps $TMO "$S3DLUA" tfrecord-index --verify "$TFR" "$W/bench.idx")" || die "tfrecord-index --verify failed"
+        out=$($TMO "$O_BENCH/bench_crc32c" $((1 << 20)) $((4 << 30))) || die "bench_crc32c failed: $out"
+        TF[isal]+=" $(kv "$out" isal_gbps)"
+        TF[sse]+=" $(kv "$out" sse42_gbps)"
+    done
+    [ "$(wc -l <"$W/bench.idx")" = $((TFR_MIB * 8)) ] || die "the index has $(wc -l <"$W/bench.idx") lines"
+    for k in cat idx ver isal sse; do note "  runs GB/s $k:${TF[$k]}"; done
+    tm() { local -a v; read -ra v <<<"${TF[$1]}"; median "${v[@]}"; }
+    row "tfrecord-index $((TFR_BYTES >> 20)) MiB, page cache" "GB/s" "$(tm idx)" "cat FILE > /dev/null" "$(tm cat)" higher 0.8
+    row "tfrecord-index --verify (both CRCs)" "GB/s" "$(tm ver)" "cat FILE > /dev/null" "$(tm cat)" higher
+    row "CRC-32C, 1 MiB in cache" "GB/s" "$(tm isal)" "SSE4.2 crc32 loop" "$(tm sse)" higher
+    rm -f "$TFR" "$W/bench.idx"
 fi
 
 echo

@@ -55,6 +55,7 @@ local methods = store.methods
 -- st:put(key, generator) streams generated data (s3dlua.datagen)
 local datagen = require "s3dlua.datagen"
 M.datagen = datagen
+M.tfrecord = require "s3dlua.tfrecord"
 do
   local c_put, is_gen, put_gen = methods.put, datagen.is_generator, datagen.put
   function methods:put(key, body, ...)

@@ -182,11 +182,13 @@ static void usage(FILE *f)
                "  cp SRC DST             copy between any schemes (-r, -j N, -q)\n"
                "  mb URI, rb URI         create, delete a bucket (s3://bucket)\n"
                "  datagen --size S       generated data, exact dedup and compress ratios\n"
+               "  tfrecord-index SRC     DALI index of TFRecord files (--verify: CRCs, -j N)\n"
+               "  tfrecord-gen URI       a TFRecord file of generated records and its index\n"
                "\n"
                "Global options:\n"
                "  -v, -vv                log to stderr (info, debug)\n"
                "  -t, --threads N        OS threads, each with its own loop and Lua state\n"
-               "                         (run: 1; cp, put, get -r: all cores)\n"
+               "                         (run: 1; cp, put, get -r, tfrecord-index: all cores)\n"
                "  --io-threads N         file I/O threads (default 2 per core, at least 4)\n"
                "  --endpoint-url URL     S3 endpoint (else AWS_ENDPOINT_URL, the profile, AWS)\n"
                "  --ca-bundle FILE       CA certificates for TLS (else AWS_CA_BUNDLE)\n"
@@ -198,7 +200,8 @@ static void usage(FILE *f)
 
 static int default_threads(const char *cmd, int argc, char **argv)
 {
-    int data_moving = strcmp(cmd, "cp") == 0 || strcmp(cmd, "put") == 0;
+    int data_moving =
+        strcmp(cmd, "cp") == 0 || strcmp(cmd, "put") == 0 || strcmp(cmd, "tfrecord-index") == 0;
     if (strcmp(cmd, "get") == 0)
         for (int i = 0; i < argc; i++)
             if (strcmp(argv[i], "-r") == 0 || strcmp(argv[i], "--recursive") == 0) data_moving = 1;

@@ -22,6 +22,7 @@ int luaopen_cjson(lua_State *L);
 int luaopen_s3dlua_progress(lua_State *L);
 int luaopen_s3dlua_util(lua_State *L);
 int luaopen_s3dlua_datagen_c(lua_State *L);
+int luaopen_s3dlua_tfrecord_c(lua_State *L);
 
 static void on_idle(uv_idle_t *h)
 {
@@ -133,6 +134,7 @@ void rt_preload(lua_State *L)
         {"s3dlua.progress", luaopen_s3dlua_progress},
         {"s3dlua.util", luaopen_s3dlua_util},
         {"s3dlua.datagen_c", luaopen_s3dlua_datagen_c},
+        {"s3dlua.tfrecord_c", luaopen_s3dlua_tfrecord_c},
         {"cjson", luaopen_cjson},
         {NULL, NULL},
     };

@@ -14,6 +14,13 @@ local function eprintf(fmt, ...)
   io.stderr:write(string.format(fmt, ...))
 end
 
+-- A Lua error as a user should read it: no "file.lua:12:" location, and the
+-- reason inside "bad argument #1 to 'x' (...)".
+local function plain_error(e)
+  e = tostring(e):gsub("^[%w_/.-]+%.lua:%d+: ", "")
+  return (e:gsub("^bad argument #%d+ to '[^']*' %((.*)%)$", "%1"))
+end
+
 -- Errors of the command line itself: exit status 2.
 local UsageError = {}
 local function usage_error(msg) error(setmetatable({ msg = msg }, UsageError), 0) end
@@ -50,6 +57,23 @@ N); each object's seed comes from --seed (default 0) and its index, so no two
 objects share a block. -j N objects in flight (default 16), shared by the
 --threads OS threads (default: all cores).
 example: s3dlua put s3://bench/train/ --num 1000 --size 20MiB --dedup 2 --compress 3]],
+  ["tfrecord-index"] = [[
+usage: s3dlua tfrecord-index SRC [DST] [--verify] [-j N]
+Writes NVIDIA DALI's index of a TFRecord file ("<offset> <size>" per record,
+byte-identical to DALI's tfrecord2idx) to DST, by default SRC.idx beside it.
+SRC may be a prefix ending in / (every file under it but *.idx) or a glob
+(s3://b/train/*.tfrecord): one index per file, -j N files at once (default 4,
+shared by --threads), DST then a directory/prefix for them. --verify checks
+both CRC-32Cs of every record. A truncated or corrupt file is an error naming
+the record and its offset, and leaves no index.
+example: s3dlua tfrecord-index s3://bench/train/ --verify -j 8]],
+  ["tfrecord-gen"] = [[
+usage: s3dlua tfrecord-gen URI --records N --size DIST [--seed S] [--compress N]
+                           [--no-index]
+Writes a TFRecord file of N records of generated data (see datagen) and its
+DALI index (URI.idx). DIST: a size (64KiB), uniform:MIN:MAX,
+lognormal:MEAN:STDDEV, or weighted:SIZE=W,SIZE=W,...
+example: s3dlua tfrecord-gen s3://bench/t.tfrecord --records 10000 --size lognormal:100KiB:30KiB]],
   datagen = [[
 usage: s3dlua datagen --size SIZE [--dedup N] [--compress N] [--seed S] [--block SIZE]
                       [-o URI|-]
@@ -375,6 +399,126 @@ end
 ---------------------------------------------------------------- commands
 local commands = {}
 
+---------------------------------------------------------------- tfrecord
+local GLOB_CHARS = "[%*%?%[]"
+
+-- The TFRecord files SRC names: {st=, key=} for one file, every file under a
+-- prefix (not *.idx) or those whose key matches a glob.
+local function tfrecord_sources(cmd, src_uri)
+  local st, key = open_uri(cmd, src_uri)
+  local g = key:find(GLOB_CHARS)
+  if not g and key ~= "" and key:sub(-1) ~= "/" then
+    local info = st:stat(key)
+    if not (info and info.is_dir) then return st, { key }, nil end
+    key = key .. "/" -- a directory named without its slash
+  end
+  local _, depth = key:gsub("/", "") -- a glob's * stays within its directory, as in a shell
+  local prefix = g and key:sub(1, g - 1):match("^(.*/)") or (g and "" or key)
+  local entries, err = st:ls(prefix, { recursive = true })
+  if not entries then fail(cmd, err) end
+  local keys = {}
+  for _, e in ipairs(entries) do
+    if not e.is_prefix and not e.key:match("%.idx$") and
+      (not g or (select(2, e.key:gsub("/", "")) == depth and util.glob(key, e.key))) then
+      keys[#keys + 1] = e.key
+    end
+  end
+  table.sort(keys)
+  return st, keys, prefix
+end
+
+commands["tfrecord-index"] = function(args)
+  local opts, pos = parse(args, { ["--verify"] = "verify" }, { ["-j"] = "jobs", ["--jobs"] = "jobs" })
+  if opts.help then return "help" end
+  if #pos < 1 or #pos > 2 then usage_error("tfrecord-index needs SRC [DST]") end
+  local st, keys, prefix = tfrecord_sources("tfrecord-index", pos[1])
+  if #keys == 0 then fail("tfrecord-index", pos[1] .. ": no files") end
+  local dst, dkey
+  if pos[2] then dst, dkey = open_uri("tfrecord-index", pos[2]) end
+  local items = {}
+  for i, key in ipairs(keys) do
+    if (i - 1) % NTHREADS == THREAD - 1 then
+      local it = { key = key, dst = dst or st, dkey = key .. ".idx" }
+      if dst and (prefix or dkey == "" or dkey:sub(-1) == "/") then
+        local base = prefix and key:sub(#prefix + 1) or basename(key)
+        it.dkey = (dkey == "" or dkey:sub(-1) == "/") and dkey .. base .. ".idx" or dkey .. "/" .. base .. ".idx"
+      elseif dst then
+        it.dkey = dkey
+      end
+      items[#items + 1] = it
+    end
+  end
+  local jobs = per_thread_jobs(tonumber(opts.jobs) or 4)
+  local failures = parallel(items, jobs, function(it)
+    local t0 = s3d.now()
+    local n, err = s3d.tfrecord.index(st, it.key, { verify = opts.verify, dst = it.dst, dst_key = it.dkey })
+    if not n then
+      eprintf("s3dlua: tfrecord-index %s\n", tostring(err))
+      return false
+    end
+    util.log(1, string.format("tfrecord-index %s -> %s: %d records%s in %.3f ms", st:uri(it.key),
+      it.dst:uri(it.dkey), n, opts.verify and " verified" or "", (s3d.now() - t0) / 1e6))
+    return true
+  end)
+  return failures == 0 and 0 or 1
+end
+
+-- "64KiB" | "uniform:MIN:MAX" | "lognormal:MEAN:SD" | "weighted:S=W,S=W" -> sampler
+local function size_sampler(spec, seed)
+  local kind, rest = spec:match("^(%a+):(.*)$")
+  local sizes = s3d.datagen.sizes
+  local ok, f = pcall(function()
+    if not kind then return sizes.fixed(spec) end
+    if kind == "uniform" or kind == "lognormal" then
+      local a, b = rest:match("^([^:]+):([^:]+)$")
+      if not a then error(kind .. " needs two values (" .. kind .. ":A:B)", 0) end
+      return sizes[kind](a, b, seed)
+    end
+    if kind == "weighted" then
+      local list = {}
+      for item in rest:gmatch("[^,]+") do
+        local sz, w = item:match("^([^=]+)=([%d.]+)$")
+        if not sz then error("weighted needs SIZE=WEIGHT,... ('" .. item .. "')", 0) end
+        list[#list + 1] = { sz, tonumber(w) }
+      end
+      return sizes.weighted(list, seed)
+    end
+    error("unknown distribution '" .. kind .. "' (uniform, lognormal, weighted)", 0)
+  end)
+  if not ok then usage_error("--size " .. spec .. ": " .. plain_error(f)) end
+  return f
+end
+
+commands["tfrecord-gen"] = function(args)
+  local opts, pos = parse(args, { ["--no-index"] = "no_index" }, { ["--records"] = "records",
+    ["--size"] = "size", ["--seed"] = "seed", ["--compress"] = "compress" })
+  if opts.help then return "help" end
+  if #pos ~= 1 then usage_error("tfrecord-gen needs one URI") end
+  local n = tonumber(opts.records)
+  if not n or n < 0 or n ~= math.floor(n) then usage_error("--records N: a whole number") end
+  if not opts.size then usage_error("--size is needed") end
+  local seed = opts.seed or 0
+  local next_size = size_sampler(opts.size, seed)
+  local compress = tonumber(opts.compress or 1)
+  local okg, gen = pcall(s3d.datagen.new, { seed = seed, compress = compress })
+  if not okg then usage_error((plain_error(gen):gsub("^datagen: ", ""))) end
+  if THREAD ~= 1 then return 0 end
+  local st, key = open_uri("tfrecord-gen", pos[1])
+  local w, err = s3d.tfrecord.writer(st, key, { index = not opts.no_index })
+  if not w then fail("tfrecord-gen", err) end
+  local buf = s3d.buffer(65536)
+  for _ = 1, n do
+    gen:fill(buf, next_size())
+    local ok
+    ok, err = w:write(buf)
+    if not ok then w:close() fail("tfrecord-gen", err) end
+  end
+  local records, bytes = w:commit()
+  if not records then fail("tfrecord-gen", bytes) end
+  util.log(1, string.format("tfrecord-gen %s: %d records, %d bytes", st:uri(key), records, bytes))
+  return 0
+end
+
 function commands.ls(args)
   local opts, pos = parse(args, { ["-r"] = "recursive", ["--recursive"] = "recursive",
     ["--json"] = "json" }, { ["--pattern"] = "pattern", ["--regex"] = "regex" })
@@ -513,7 +657,7 @@ local function gen_options(cmd, opts)
     end
   end
   local ok, err = pcall(s3d.datagen.new, g)
-  if not ok then usage_error(tostring(err):gsub("^datagen: ", "")) end
+  if not ok then usage_error((plain_error(err):gsub("^datagen: ", ""))) end
   return g
 end
 
@@ -660,12 +804,13 @@ function M.main(arg)
   local ok, res = pcall(cmd, args)
   if ok then
     if res == "help" then
-      print(help[name])
+      if THREAD == 1 then print(help[name]) end
       return 0
     end
     return res or 0
   end
   if getmetatable(res) == UsageError then
+    if THREAD ~= 1 then return 2 end -- every thread parsed the same line: one says so
     eprintf("s3dlua: %s: %s\n%s\n", name, res.msg, help[name])
     return 2
   end
