@@ -504,13 +504,20 @@ static void on_written(uv_write_t *w, int status)
     lost(c, status);
 }
 
+#define BODY_SEGMENT (1u << 30) /* a uv_buf_t's length is an unsigned int */
+#define MAX_SEGMENTS 7          /* 7 GiB: above S3's 5 GiB for one PUT */
+
 /* Writes the request: the header block and the caller's body (not copied). */
 static void send_request(wire_conn *c, size_t hlen)
 {
     http_req *h = c->h;
-    uv_buf_t b[2] = {uv_buf_init(c->wbuf, (unsigned)hlen),
-                     uv_buf_init((char *)h->body, (unsigned)h->body_len)};
-    unsigned nb = h->body_len ? 2 : 1;
+    uv_buf_t b[1 + MAX_SEGMENTS];
+    unsigned nb = 0;
+    b[nb++] = uv_buf_init(c->wbuf, (unsigned)hlen);
+    for (size_t off = 0; off < h->body_len && nb < 1 + MAX_SEGMENTS; off += BODY_SEGMENT) {
+        size_t n = h->body_len - off < BODY_SEGMENT ? h->body_len - off : BODY_SEGMENT;
+        b[nb++] = uv_buf_init((char *)h->body + off, (unsigned)n);
+    }
     uv_buf_t *bp = b;
     if (c->connected) {
         int w = uv_try_write((uv_stream_t *)&c->tcp, b, nb);
@@ -845,6 +852,12 @@ static int start(http_req *h, int fresh, int tried)
     wire_thread *wt = thread_state();
     if (!wt) {
         h->curl_code = CURLE_OUT_OF_MEMORY;
+        return -1;
+    }
+    if (h->body_len > (size_t)MAX_SEGMENTS * BODY_SEGMENT) {
+        h->curl_code = CURLE_FILESIZE_EXCEEDED;
+        snprintf(h->errbuf, sizeof h->errbuf, "a request body of %zu bytes is more than 7 GiB",
+                 h->body_len);
         return -1;
     }
     const char *target;

@@ -113,6 +113,14 @@ static int l_feed(lua_State *L)
     return 2;
 }
 
+/* sc:skip() -> bytes passed over: the rest of the current record, unread
+ * (index without verify, size known); read on from sc:offset() */
+static int l_skip(lua_State *L)
+{
+    lua_pushnumber(L, (lua_Number)tfr_scan_skip(&check_scan(L, 1)->s));
+    return 1;
+}
+
 /* sc:finish() -> true | nil, err (the input ended inside a record) */
 static int l_finish(lua_State *L)
 {
@@ -126,11 +134,17 @@ static int l_finish(lua_State *L)
     return 1;
 }
 
-/* sc:index(buf) -> bytes: the index lines so far go into buf (replacing it) */
+/* sc:index(buf [, min]) -> bytes: the index lines so far go into buf
+ * (replacing it), when there are at least min bytes of them (default 1) */
 static int l_index(lua_State *L)
 {
     scan_ud *u = check_scan(L, 1);
     s3d_buf *b = buffer_check(L, 2);
+    if (u->index.len < (size_t)luaL_optnumber(L, 3, 1)) {
+        b->len = 0;
+        lua_pushnumber(L, 0);
+        return 1;
+    }
     if (u->index.len > b->cap && s3d_buf_reserve(b, u->index.len))
         return luaL_error(L, "out of memory");
     if (u->index.len) memcpy(b->data, u->index.data, u->index.len);
@@ -235,8 +249,9 @@ static int l_mask(lua_State *L)
 int luaopen_s3dlua_tfrecord_c(lua_State *L)
 {
     static const luaL_Reg scan_methods[] = {
-        {"target", l_target},   {"feed", l_feed},     {"finish", l_finish}, {"index", l_index},
-        {"records", l_records}, {"offset", l_offset}, {"last", l_last},     {NULL, NULL},
+        {"target", l_target}, {"feed", l_feed},       {"finish", l_finish},
+        {"index", l_index},   {"records", l_records}, {"offset", l_offset},
+        {"last", l_last},     {"skip", l_skip},       {NULL, NULL},
     };
     static const luaL_Reg funcs[] = {
         {"scanner", l_scanner}, {"append", l_append}, {"unframe", l_unframe},

@@ -72,6 +72,19 @@ long long tfr_scan_feed(tfr_scan *s, const char *p, size_t n)
     size_t used = 0;
     while (used < n) {
         size_t room = n - used;
+        if (s->have == 0 && s->state != 1 && room >= 12) { /* whole header or footer: no loop */
+            if (s->state == 0) {
+                memcpy(s->hdr, p + used, 12);
+                used += 12, s->pos += 12;
+                if (header_done(s)) return -1;
+            } else {
+                memcpy(s->foot, p + used, 4);
+                used += 4, s->pos += 4;
+                if (footer_done(s)) return -1;
+                if (s->stop_after_record) break;
+            }
+            continue;
+        }
         if (s->state == 0 || s->state == 2) {
             unsigned char *dst = s->state == 0 ? s->hdr : s->foot;
             unsigned want = s->state == 0 ? 12 : 4;
@@ -105,6 +118,16 @@ long long tfr_scan_feed(tfr_scan *s, const char *p, size_t n)
     return (long long)used;
 }
 
+uint64_t tfr_scan_skip(tfr_scan *s)
+{
+    if (s->state != 1 || s->verify || s->on_data || s->file_size == UINT64_MAX) return 0;
+    uint64_t n = s->left + 4;
+    s->pos += n;
+    s->left = 0;
+    footer_done(s); /* cannot fail without verify */
+    return n;
+}
+
 int tfr_scan_finish(tfr_scan *s)
 {
     if (s->state == 0 && s->have == 0) return 0;
@@ -134,12 +157,26 @@ void tfr_footer(const void *data, size_t len, unsigned char out[4])
 
 static size_t put_u64(uint64_t v, char *out)
 {
+    static const char pairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233"
+        "34353637383940414243444546474849505152535455565758596061626364656667"
+        "6869707172737475767778798081828384858687888990919293949596979899";
     char tmp[20];
-    size_t n = 0;
-    do tmp[n++] = (char)('0' + v % 10), v /= 10;
-    while (v);
-    for (size_t i = 0; i < n; i++) out[i] = tmp[n - 1 - i];
-    return n;
+    size_t n = 20;
+    while (v >= 100) { /* two digits per division: one index line per record */
+        unsigned d = (unsigned)(v % 100);
+        v /= 100;
+        tmp[--n] = pairs[2 * d + 1];
+        tmp[--n] = pairs[2 * d];
+    }
+    if (v >= 10) {
+        tmp[--n] = pairs[2 * v + 1];
+        tmp[--n] = pairs[2 * v];
+    } else {
+        tmp[--n] = (char)('0' + v);
+    }
+    memcpy(out, tmp + n, 20 - n);
+    return 20 - n;
 }
 
 size_t tfr_index_line(uint64_t offset, uint64_t length, char *out)

@@ -35,6 +35,11 @@ void tfr_scan_init(tfr_scan *s);
  * and stop_after_record is set), or -1 with s->err naming the record and the
  * byte offset. */
 long long tfr_scan_feed(tfr_scan *s, const char *p, size_t n);
+/* Inside a record's data without verify: passes over the rest of it and its
+ * footer as if fed (the caller reads on from s->pos); returns the bytes
+ * passed over, 0 when there is nothing to pass. The file size must be known,
+ * so a record running past the end failed already at its header. */
+uint64_t tfr_scan_skip(tfr_scan *s);
 /* The end of the input: 0, or -1 when it cut a record short. */
 int tfr_scan_finish(tfr_scan *s);
 /* The 12 bytes before a record of `len` bytes, and the 4 after `data`. */

@@ -12,6 +12,8 @@ local sched = require "s3dlua.sched"
 local store = require "s3dlua.store"
 
 local M = { new = C.new, verify = C.verify, rng = C.rng }
+-- s3d.datagen{size = "1MiB", seed = i} is s3d.datagen.new{...} (DESIGN 4's shorthand)
+setmetatable(M, { __call = function(_, opts) return C.new(opts) end })
 
 local CHUNK = 4 * 1024 * 1024
 local gen_mt = debug.getregistry()["s3dlua.datagen"]

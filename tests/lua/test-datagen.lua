@@ -492,4 +492,12 @@ do
   t.raises(function() sz.weighted({ { "zz", 1 } }, 1) end, "bad size", "weighted: a bad size raises")
 end
 
+-- s3d.datagen{...} is s3d.datagen.new{...}
+do
+  local a, b = s3d.buffer(1), s3d.buffer(1)
+  dg { size = 70000, seed = 9, compress = 2 }:fill(a, 70000)
+  dg.new { size = 70000, seed = 9, compress = 2 }:fill(b, 70000)
+  t.eq(a:len() == 70000 and a:tostring() == b:tostring(), true, "s3d.datagen{...} is datagen.new{...}")
+end
+
 return t.done()
