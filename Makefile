@@ -5,7 +5,7 @@ O       ?= obj
 BIN     ?= s3dlua
 OPT     ?= -O2 -g
 VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo 0.1)
-PKGS    := luajit libuv libedit libcurl expat libcrypto libisal
+PKGS    := luajit libuv libedit libcurl expat libcrypto libisal libzstd
 WARN    := -std=c11 -Wall -Wextra -Werror
 CFLAGS  += $(OPT) $(WARN) -D_GNU_SOURCE -MMD -MP -iquote src -I$(O) \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -DS3D_VERSION='"$(VERSION)"'

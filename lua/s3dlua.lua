@@ -56,6 +56,7 @@ local methods = store.methods
 local datagen = require "s3dlua.datagen"
 M.datagen = datagen
 M.tfrecord = require "s3dlua.tfrecord"
+M.oplog = require "s3dlua.oplog"
 do
   local c_put, is_gen, put_gen = methods.put, datagen.is_generator, datagen.put
   function methods:put(key, body, ...)

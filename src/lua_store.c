@@ -6,6 +6,7 @@
  * Expected failures return nil, err (an s3dlua.error: .code, .message, .uri,
  * .detail, .status; tostring gives the message); wrong arguments raise. */
 #include "log.h"
+#include "oplog.h"
 #include "store.h"
 #include <lauxlib.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 typedef struct store_ud {
     s3d_store *st;
+    struct oplog *log; /* st:with_oplog(log): every operation through this handle is logged */
 } store_ud;
 
 typedef struct stream_ud {
@@ -27,6 +29,8 @@ typedef struct stream_ud {
     int busy;
     char *key; /* for error messages */
     uint64_t size;
+    struct oplog *log;        /* from the store handle that opened it */
+    uint64_t t_open, written; /* a writer's commit is logged as one PUT of this */
 } stream_ud;
 
 static s3d_store *check_store(lua_State *L, int idx)
@@ -152,6 +156,72 @@ static const char *const op_names[] = {
     [OP_DELETE_MANY] = "DELETE_BATCH",
 };
 
+/* The op-log's name for a store operation; NULL: not logged by itself (a
+ * writer's open and writes are its commit's PUT; an abort wrote nothing). */
+static const char *oplog_op(const s3d_req *req)
+{
+    switch (req->op) {
+    case OP_OPEN_WRITE:
+    case OP_WRITE:
+    case OP_ABORT:
+        return NULL;
+    case OP_READ:
+        return "GET";
+    case OP_OPEN_READ:
+        return "HEAD";
+    case OP_COMMIT:
+        return "PUT";
+    default:
+        return op_names[req->op];
+    }
+}
+
+static void record_op(const s3d_req *req)
+{
+    const char *op = oplog_op(req);
+    if (!op) return;
+    oplog_entry e = {
+        .thread = rt_self->thread_id,
+        .op = op,
+        .n_objects = req->op == OP_LIST          ? req->list.n
+                     : req->op == OP_DELETE_MANY ? req->nkeys
+                                                 : 1,
+        .bytes = req->op == OP_COMMIT ? req->log_bytes
+                 : req->op == OP_LIST ? 0
+                                      : req->nbytes,
+        .endpoint = req->store->endpoint ? req->store->endpoint : "",
+        .uri = req->store->uri,
+        .key = req->key,
+        .keylen = req->key ? req->keylen : 0,
+        .error = req->code ? req->detail : "",
+        .start = req->op == OP_COMMIT && req->log_start ? req->log_start : req->t_start,
+        .first_byte = req->t_first,
+        .end = req->t_end ? req->t_end : uv_hrtime(),
+    };
+    oplog_record(req->log, &e);
+}
+
+/* A failed attempt the backend will retry: an entry of its own, its error
+ * saying which attempt and why (so an op-log shows every request sent). */
+static void record_attempt(s3d_req *req, const char *why, uint64_t t0, uint64_t t_first,
+                           uint64_t t1)
+{
+    oplog_entry e = {
+        .thread = rt_self->thread_id,
+        .op = oplog_op(req) ? oplog_op(req) : op_names[req->op],
+        .n_objects = 1,
+        .endpoint = req->store->endpoint ? req->store->endpoint : "",
+        .uri = req->store->uri,
+        .key = req->key,
+        .keylen = req->key ? req->keylen : 0,
+        .error = why,
+        .start = t0,
+        .first_byte = t_first,
+        .end = t1,
+    };
+    oplog_record(req->log, &e);
+}
+
 static void log_req(const s3d_req *req)
 {
     s3d_log(2, "%s %s%.*s: %s%s%llu bytes in %.3f ms", op_names[req->op], req->store->uri,
@@ -167,6 +237,7 @@ static int push_result(lua_State *L, void *op)
     int n = 1;
     if (req->busy) *req->busy = 0;
     if (s3d_log_level >= 2) log_req(req);
+    if (req->log) record_op(req);
     if (req->code) {
         n = push_req_error(L, req);
         if (req->stream && req->op == OP_OPEN_WRITE) req->store->ops->stream_free(req->stream);
@@ -244,6 +315,8 @@ static int push_result(lua_State *L, void *op)
         u->st->refs++;
         u->writing = req->op == OP_OPEN_WRITE;
         u->size = req->st.size;
+        u->log = req->log;
+        u->t_open = req->t_start;
         u->key = malloc(req->keylen + 1);
         if (u->key) {
             memcpy(u->key, req->key, req->keylen);
@@ -277,6 +350,9 @@ static s3d_req *new_req(lua_State *L, s3d_store *st, int op)
     req->op = op;
     req->done = on_done;
     req->own_buf = 0;
+    store_ud *su = luaL_testudata(L, 1, STORE_MT); /* store methods: the handle is self */
+    req->log = su ? su->log : NULL;
+    req->on_attempt = req->log ? record_attempt : NULL;
     return req;
 }
 
@@ -506,6 +582,10 @@ static s3d_req *stream_req(lua_State *L, stream_ud *u, int op)
     if (!u->s) luaL_error(L, "stream is closed");
     if (u->busy) luaL_error(L, "stream is busy: one operation at a time per stream");
     s3d_req *req = new_req(L, u->st, op);
+    req->log = u->log;
+    req->on_attempt = req->log ? record_attempt : NULL;
+    req->log_start = u->t_open;
+    req->log_bytes = u->written;
     req->stream = u->s;
     req->key = u->key;
     req->keylen = u->key ? strlen(u->key) : 0;
@@ -567,6 +647,7 @@ static int l_stream_write(lua_State *L)
     if (!u->writing) return luaL_error(L, "stream was opened for reading");
     s3d_req *req = stream_req(L, u, OP_WRITE);
     req->src = buffer_bytes(L, 2, &req->srclen);
+    u->written += req->srclen;
     return stream_submit(L, u, req);
 }
 
@@ -610,6 +691,77 @@ static int l_stream_gc(lua_State *L)
 
 /* ---- module ---- */
 
+/* ---- op-logs ---- */
+#define OPLOG_MT "s3dlua.oplog"
+
+typedef struct oplog_ud {
+    oplog *log;
+} oplog_ud;
+
+/* oplog.open(path) -> log: .tsv or .jsonl, optionally .zst; one per path for
+ * the whole process (every thread asking gets the same), written out at exit
+ * or by log:close() */
+static int l_oplog_open(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    char err[300];
+    oplog *log = oplog_acquire(path, err, sizeof err);
+    if (!log) return luaL_error(L, "op-log %s", err);
+    oplog_ud *u = lua_newuserdata(L, sizeof *u);
+    u->log = log;
+    luaL_getmetatable(L, OPLOG_MT);
+    lua_setmetatable(L, -2);
+    return 1;
+}
+
+static oplog *check_oplog(lua_State *L, int idx)
+{
+    return ((oplog_ud *)luaL_checkudata(L, idx, OPLOG_MT))->log;
+}
+
+static int l_oplog_count(lua_State *L)
+{
+    lua_pushnumber(L, (lua_Number)oplog_count(check_oplog(L, 1)));
+    return 1;
+}
+
+static int l_oplog_path(lua_State *L)
+{
+    lua_pushstring(L, oplog_path(check_oplog(L, 1)));
+    return 1;
+}
+
+/* log:close() -> true | nil, err: everything on disk now (one thread only) */
+static int l_oplog_close(lua_State *L)
+{
+    oplog *log = check_oplog(L, 1);
+    if (rt_self->thread_count > 1)
+        return luaL_error(L, "log:close() with --threads: the log is written out at the end");
+    char err[300];
+    if (oplog_close(log, err, sizeof err)) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* store:with_oplog(log) -> the same store through a handle that logs every
+ * operation to log (the op-log as a decorator: no backend knows of it) */
+static int l_with_oplog(lua_State *L)
+{
+    s3d_store *st = check_store(L, 1);
+    oplog *log = check_oplog(L, 2);
+    store_ud *u = lua_newuserdata(L, sizeof *u);
+    u->st = st;
+    u->log = log;
+    st->refs++;
+    luaL_getmetatable(L, STORE_MT);
+    lua_setmetatable(L, -2);
+    return 1;
+}
+
 /* store.open(uri [, {fadvise=, size=}]) -> store | nil, err */
 static int l_open(lua_State *L)
 {
@@ -624,6 +776,7 @@ static int l_open(lua_State *L)
     }
     store_ud *u = lua_newuserdata(L, sizeof *u);
     u->st = st;
+    u->log = oplog_default; /* --op-log: every store logs */
     luaL_getmetatable(L, STORE_MT);
     lua_setmetatable(L, -2);
     if (lua_istable(L, 2)) {
@@ -689,6 +842,7 @@ int luaopen_s3dlua_store(lua_State *L)
         {"delete_bucket", l_delete_bucket},
         {"uri", l_uri},
         {"scheme", l_scheme},
+        {"with_oplog", l_with_oplog},
         {NULL, NULL},
     };
     static const luaL_Reg stream_methods[] = {
@@ -718,6 +872,18 @@ int luaopen_s3dlua_store(lua_State *L)
     lua_setfield(L, -2, "__gc");
     lua_pop(L, 1);
 
+    static const luaL_Reg oplog_methods[] = {
+        {"count", l_oplog_count},
+        {"path", l_oplog_path},
+        {"close", l_oplog_close},
+        {NULL, NULL},
+    };
+    luaL_newmetatable(L, OPLOG_MT);
+    lua_newtable(L);
+    luaL_register(L, NULL, oplog_methods);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
+
     luaL_newmetatable(L, ERROR_MT);
     lua_pushcfunction(L, l_error_tostring);
     lua_setfield(L, -2, "__tostring");
@@ -726,6 +892,8 @@ int luaopen_s3dlua_store(lua_State *L)
     lua_newtable(L);
     lua_pushcfunction(L, l_open);
     lua_setfield(L, -2, "open");
+    lua_pushcfunction(L, l_oplog_open);
+    lua_setfield(L, -2, "oplog_open");
     luaopen_s3dlua_buffer(L);
     lua_setfield(L, -2, "buffer");
     l_code_name_list(L);

@@ -2,6 +2,7 @@
  * live in lua/s3dlua/cli.lua). --threads N runs the script once per OS thread,
  * each with its own loop and Lua state (wrk's model); results merge at the end. */
 #include "log.h"
+#include "oplog.h"
 #include <curl/curl.h>
 #include "repl.h"
 #include "rt.h"
@@ -192,10 +193,19 @@ static void usage(FILE *f)
                "  --io-threads N         file I/O threads (default 2 per core, at least 4)\n"
                "  --endpoint-url URL     S3 endpoint (else AWS_ENDPOINT_URL, the profile, AWS)\n"
                "  --ca-bundle FILE       CA certificates for TLS (else AWS_CA_BUNDLE)\n"
+               "  --op-log FILE          log every store operation (.tsv or .jsonl, + .zst)\n"
                "  --version              print the version\n"
                "  -h, --help             this help; `s3dlua CMD --help` for one command\n"
                "\n"
                "URIs: file:///path/, direct:///path/ (O_DIRECT), null://, s3://bucket/key\n");
+}
+
+/* Every op-log is written out once all threads are done; a log that could
+ * not be written fails the run. */
+static int logs_closed(int status)
+{
+    if (oplog_finish_all()) return status ? status : 1;
+    return status;
 }
 
 static int default_threads(const char *cmd, int argc, char **argv)
@@ -257,6 +267,17 @@ int main(int argc, char **argv)
                 return 2;
             }
             setenv(a[2] == 'e' ? "AWS_ENDPOINT_URL" : "AWS_CA_BUNDLE", argv[++i], 1);
+        } else if (strcmp(a, "--op-log") == 0 || strncmp(a, "--op-log=", 9) == 0) {
+            const char *path = a[8] == '=' ? a + 9 : i + 1 < argc ? argv[++i] : NULL;
+            char err[300];
+            if (!path || !*path) {
+                fprintf(stderr, "s3dlua: --op-log needs a file (.tsv, .jsonl, optionally .zst)\n");
+                return 2;
+            }
+            if (!(oplog_default = oplog_acquire(path, err, sizeof err))) {
+                fprintf(stderr, "s3dlua: --op-log %s\n", err);
+                return 1;
+            }
         } else if (strcmp(a, "--version") == 0) {
             printf("s3dlua %s (%s, libuv %s)\n", S3D_VERSION, LUAJIT_VERSION, uv_version_string());
             return 0;
@@ -277,7 +298,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "s3dlua: -e needs Lua code\n");
             return 2;
         }
-        return run_jobs(MODE_EVAL, argv[i], argc - i - 1, argv + i + 1, threads ? threads : 1);
+        return logs_closed(
+            run_jobs(MODE_EVAL, argv[i], argc - i - 1, argv + i + 1, threads ? threads : 1));
     }
     if (strcmp(cmd, "run") == 0) {
         if (i >= argc) {
@@ -292,7 +314,8 @@ int main(int argc, char **argv)
                    "if defined, is called there.\n");
             return 0;
         }
-        return run_jobs(MODE_RUN, argv[i], argc - i - 1, argv + i + 1, threads ? threads : 1);
+        return logs_closed(
+            run_jobs(MODE_RUN, argv[i], argc - i - 1, argv + i + 1, threads ? threads : 1));
     }
     if (strcmp(cmd, "repl") == 0) {
         if (i < argc && (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)) {
@@ -300,7 +323,7 @@ int main(int argc, char **argv)
                    "global s3d.\n`=expr` and bare expressions print their values.\n");
             return 0;
         }
-        return run_repl();
+        return logs_closed(run_repl());
     }
     if (strcmp(cmd, "help") == 0) {
         if (i >= argc) {
@@ -313,7 +336,7 @@ int main(int argc, char **argv)
         return run_jobs(MODE_CLI, cmd, 1, hargv, 1);
     }
     if (!threads) threads = default_threads(cmd, argc - i, argv + i);
-    int status = run_jobs(MODE_CLI, cmd, argc - i, argv + i, threads);
+    int status = logs_closed(run_jobs(MODE_CLI, cmd, argc - i, argv + i, threads));
     curl_global_cleanup();
     return status;
 }

@@ -120,6 +120,12 @@ struct s3d_req {
     int http_status;   /* last HTTP status, 0 for local stores */
     char detail[200];  /* what went wrong, for the error message */
     uint64_t t_start, t_first, t_end;
+    struct oplog *log;             /* binding: the op-log this operation goes to, or NULL */
+    uint64_t log_start, log_bytes; /* binding: a writer's commit is logged as its whole PUT */
+    /* A backend that retries reports each failed attempt here (NULL: nobody
+     * listens): why ("attempt 1 of 4: HTTP 503 SlowDown"), its start, first
+     * byte (0: none) and end. */
+    void (*on_attempt)(s3d_req *req, const char *why, uint64_t t0, uint64_t t_first, uint64_t t1);
     void (*done)(s3d_req *req);
     sched_wait wait; /* used by the Lua binding */
     deferred later;  /* store_complete_later() */
@@ -170,6 +176,7 @@ struct s3d_store {
     char *prefix; /* path inside the bucket/file system, with its trailing '/' */
     int fadvise;
     uint64_t object_size; /* null:// reads return this many bytes */
+    const char *endpoint; /* the server's URL (s3://), for op-logs; NULL for local stores */
     int refs;
     void *impl;
 };

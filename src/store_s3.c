@@ -57,6 +57,7 @@ typedef struct s3_op {
     s3d_req *req;
     s3d_store *st;
     int attempt;
+    uint64_t t_attempt; /* when this attempt's request went out */
     int idempotent;
     int step;
     int orphan;              /* abort of a garbage-collected writer: nobody waits */
@@ -269,6 +270,7 @@ static void start_http(s3_op *op, const char *method, const char *body, size_t l
     if (range) http_add_header(h, "Range", range);
     if (op->content_md5[0]) http_add_header(h, "Content-MD5", op->content_md5);
     http_add_header(h, "Expect", NULL); /* no 100-continue round trip */
+    op->t_attempt = uv_hrtime();
     if (http_submit(h)) on_http_done(h);
 }
 
@@ -412,6 +414,17 @@ static double jitter(void)
 
 static void schedule_retry(s3_op *op)
 {
+    if (op->req && op->req->on_attempt && !op->part_of) {
+        const s3_conf *c = &((s3_impl *)op->st->impl)->conf;
+        char why[200];
+        if (op->h.curl_code)
+            snprintf(why, sizeof why, "attempt %d of %d: %.150s", op->attempt, c->max_attempts,
+                     http_error_text(&op->h));
+        else
+            snprintf(why, sizeof why, "attempt %d of %d: HTTP %ld%s%.60s", op->attempt,
+                     c->max_attempts, op->h.status, op->code[0] ? " " : "", op->code);
+        op->req->on_attempt(op->req, why, op->t_attempt, op->h.t_first, uv_hrtime());
+    }
     s3_impl *im = op->st->impl;
     double cap_ms = 50.0 * (1 << (op->attempt < 10 ? op->attempt : 10));
     if (cap_ms > 5000) cap_ms = 5000;
@@ -1318,6 +1331,7 @@ static int s3_open(s3d_store *st, char *err, size_t errlen)
         return S3D_INVALID;
     }
     st->impl = im;
+    st->endpoint = im->conf.endpoint; /* follows the endpoint option too */
     return S3D_OK;
 }
 

@@ -111,6 +111,20 @@ has "get -o: -v counts attempts (2nd)" "(attempt 2 of 4): ServiceUnavailable" "$
 has "get -o: -v counts attempts (3rd)" "(attempt 3 of 4): ServiceUnavailable" "$err"
 quick "get -o, 2 x 503 on GET"
 
+# the op-log shows every request sent: each failed attempt, then the GET that worked
+seed c-oplog503 hello.txt
+fault c-oplog503 "status=503&times=2&methods=GET"
+run --op-log "$T/retries.tsv" get "s3://$B/c-oplog503" -o c-oplog503.out
+is "--op-log, 2 x 503: exits 0" 0 "$rc"
+# the GET operation (its time spans every attempt), each failed attempt, the local PUT
+ol=$(tail -n +2 "$T/retries.tsv" | awk -F'\t' '$3 == "GET" || $3 == "PUT" { print $3 "|" $6 "|" $7 "|" $8 "|" $9 }' | sort)
+is "--op-log, 2 x 503: the GET, two failed attempts, the local PUT" \
+    "GET|0|$EP|s3://$B/c-oplog503|attempt 1 of 4: HTTP 503 ServiceUnavailable
+GET|0|$EP|s3://$B/c-oplog503|attempt 2 of 4: HTTP 503 ServiceUnavailable
+GET|11|$EP|s3://$B/c-oplog503|
+PUT|11||file://$T/c-oplog503.out|" "$ol"
+is "--op-log, 2 x 503: a HEAD first" "HEAD" "$(tail -n +2 "$T/retries.tsv" | sort -t "$(printf '\t')" -k10,10 | head -1 | cut -f3)"
+
 seed c-fail503x2 hello.txt
 run -v stat "s3://$B/c-fail503x2"
 is "stat (HEAD) fail503x2: exits 0" 0 "$rc"
