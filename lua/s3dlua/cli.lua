@@ -4,6 +4,7 @@
 local s3d = require "s3dlua"
 local util = require "s3dlua.util"
 local progress = require "s3dlua.progress"
+local pieces = require "s3dlua.pieces"
 local cjson = require "cjson"
 
 local M = {}
@@ -212,41 +213,18 @@ function Progress:finish()
 end
 
 ---------------------------------------------------------------- copying
--- Streams object skey of src (size bytes) into writer w in CHUNK pieces: the
--- pieces after the one being written are fetched meanwhile, #bufs - 1 of them
--- at once (independent ranged gets: one connection each on s3://), and written
--- in order. Memory is #bufs chunks whatever the size.
+-- Streams object skey of src (size bytes) into writer w, pieces fetched
+-- ahead (pieces.each) and written in order.
 local function stream_copy(src, skey, size, w, bufs)
-  local nbuf = #bufs
-  local pieces = math.ceil(size / CHUNK)
-  local reads = {}
-  local function fetch(i)
-    local off = (i - 1) * CHUNK
-    local want = math.min(CHUNK, size - off)
-    local opt = { offset = off, length = want, into = bufs[(i - 1) % nbuf + 1] }
-    reads[i] = s3d.spawn(function()
-      local n, err = src:get(skey, opt)
-      if n and n ~= want then
-        return nil, string.format("%s: %d bytes at offset %d, expected %d (did the object change?)",
-          src:uri(skey), n, off, want)
-      end
-      return n, err
-    end)
-  end
-  for i = 1, math.min(nbuf, pieces) do fetch(i) end
-  local total, err = 0, nil
-  for i = 1, pieces do
-    local n, rerr = reads[i]:join()
-    reads[i] = nil
-    if not n then err = rerr break end
-    local wrote, werr = w:write(bufs[(i - 1) % nbuf + 1])
-    if not wrote then err = werr break end
+  local total = 0
+  local ok, err = pieces.each(src, skey, size, bufs, function(buf)
+    local wrote, werr = w:write(buf)
+    if not wrote then return nil, werr end
     total = total + wrote
     progress.add(3, wrote)
-    if i + nbuf <= pieces then fetch(i + nbuf) end
-  end
-  for _, t in pairs(reads) do t:join() end -- their buffers must be free before reuse
-  if err then return nil, err end
+    return true
+  end)
+  if not ok then return nil, err end
   return total
 end
 

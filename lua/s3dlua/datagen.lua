@@ -9,31 +9,16 @@
 --   local size = s3d.datagen.sizes.lognormal("1MiB", "256KiB", 42)   size() -> bytes
 local C = require "s3dlua.datagen_c"
 local sched = require "s3dlua.sched"
-local store = require "s3dlua.store"
+local pieces = require "s3dlua.pieces"
 
 local M = { new = C.new, verify = C.verify, rng = C.rng }
 -- s3d.datagen{size = "1MiB", seed = i} is s3d.datagen.new{...} (DESIGN 4's shorthand)
 setmetatable(M, { __call = function(_, opts) return C.new(opts) end })
 
-local CHUNK = 4 * 1024 * 1024
+local CHUNK = pieces.CHUNK
 local gen_mt = debug.getregistry()["s3dlua.datagen"]
 
 function M.is_generator(x) return getmetatable(x) == gen_mt end
-
--- Two CHUNK buffers per task (coroutine), reused by every put it makes: a
--- buffer's memory lives outside the Lua heap, so buffers made per put would
--- pile up faster than the collector notices them.
-local task_bufs = setmetatable({}, { __mode = "k" })
-local main_bufs
-local function buffers()
-  local co = coroutine.running()
-  local b = co and task_bufs[co] or (not co and main_bufs)
-  if not b then
-    b = { store.buffer(CHUNK), store.buffer(CHUNK) }
-    if co then task_bufs[co] = b else main_bufs = b end
-  end
-  return b
-end
 
 -- st:put(key, gen) (or datagen.put(st, key, gen [, on_bytes])): one PUT up to
 -- CHUNK bytes; above, a writer fed from two buffers, the next one generated
@@ -41,7 +26,7 @@ end
 function M.put(st, key, gen, on_bytes)
   local size = gen:size()
   if not size then error("put of a generator without a size", 2) end
-  local bufs = buffers()
+  local bufs = pieces.task_buffers("datagen", 2, CHUNK) -- reused by every put of the task
   if size <= CHUNK then
     gen:fill_at(bufs[1], 0, size)
     local n, err = st:put(key, bufs[1])

@@ -12,10 +12,10 @@
 -- message names the URI, the record number from 0 and its byte offset).
 local C = require "s3dlua.tfrecord_c"
 local store = require "s3dlua.store"
-local sched = require "s3dlua.sched"
+local pieces = require "s3dlua.pieces"
 
 local M = { crc32c = C.crc32c, mask = C.mask }
-local CHUNK = 4 * 1024 * 1024
+local CHUNK = pieces.CHUNK
 local AHEAD = 4 -- pieces fetched at once: one being scanned, three on their way
 local error_mt = debug.getregistry()["s3dlua.error"]
 local LOCAL
@@ -23,39 +23,6 @@ local LOCAL
 local function bad(uri, detail)
   return nil, setmetatable({ code = "invalid", uri = uri, detail = detail,
     message = uri .. ": " .. detail }, error_mt)
-end
-
--- Calls fn(buf) for each CHUNK of key in order, up to AHEAD fetched at once
--- (independent ranged gets); stops at fn's first error (nil, err).
-local function each_piece(st, key, size, bufs, fn)
-  local n = #bufs
-  local pieces = math.ceil(size / CHUNK)
-  local reads = {}
-  local function fetch(i)
-    local off = (i - 1) * CHUNK
-    local want = math.min(CHUNK, size - off)
-    local opt = { offset = off, length = want, into = bufs[(i - 1) % n + 1] }
-    reads[i] = sched.spawn(function()
-      local got, err = st:get(key, opt)
-      if got and got ~= want then
-        return bad(st:uri(key), string.format("%d bytes at offset %d, expected %d (did the file change?)",
-          got, off, want))
-      end
-      return got, err
-    end)
-  end
-  for i = 1, math.min(n, pieces) do fetch(i) end
-  local ok, err = true, nil
-  for i = 1, pieces do
-    local got, rerr = reads[i]:join()
-    reads[i] = nil
-    if not got then ok, err = nil, rerr break end
-    ok, err = fn(bufs[(i - 1) % n + 1])
-    if not ok then break end
-    if i + n <= pieces then fetch(i + n) end
-  end
-  for _, t in pairs(reads) do t:join() end -- their buffers must be free before reuse
-  return ok, err
 end
 
 -- A local file indexed without verify: where a record's data goes on past
@@ -90,21 +57,6 @@ local function hop_local(st, key, sc, fn)
   return true
 end
 
--- Per task: the piece buffers (their memory is outside the Lua heap, so new
--- ones per file would outrun the collector on many files).
-local task_bufs = setmetatable({}, { __mode = "k" })
-local main_bufs
-local function piece_buffers()
-  local co = coroutine.running()
-  local b = co and task_bufs[co] or (not co and main_bufs)
-  if not b then
-    b = {}
-    for i = 1, AHEAD do b[i] = store.buffer(CHUNK) end
-    if co then task_bufs[co] = b else main_bufs = b end
-  end
-  return b
-end
-
 function M.index(st, key, opts)
   opts = opts or {}
   local info, err = st:stat(key)
@@ -126,7 +78,7 @@ function M.index(st, key, opts)
   if LOCAL[st:scheme()] and not opts.verify then
     ok, err = hop_local(st, key, sc, scan)
   else
-    ok, err = each_piece(st, key, info.size, piece_buffers(), scan)
+    ok, err = pieces.each(st, key, info.size, pieces.task_buffers("tfrecord", AHEAD, CHUNK), scan)
   end
   if ok then
     local fin, ferr = sc:finish()

@@ -13,7 +13,6 @@
 . "$(dirname "$0")/lib.sh"
 SERVERS=$(cd "$(dirname "$0")/../servers" && pwd)
 cd "$T" || exit 1
-command -v node >/dev/null || { echo "Bail out! node is not installed (tests/servers/install.sh)"; exit 1; }
 command -v curl >/dev/null || { echo "Bail out! curl is not installed"; exit 1; }
 command -v openssl >/dev/null || { echo "Bail out! openssl is not installed"; exit 1; }
 
@@ -23,52 +22,9 @@ BOUND=${S3D_WIRE_BOUND:-5}
 [ "${VALGRIND:-}" = 1 ] && BOUND=60
 LIMIT=$((BOUND * 3)) # killed after this (exit 124)
 
-EDGE_PARENT_PID=$$ node "$SERVERS/http-edge.js" >"$T/edge.out" 2>"$T/edge.err" &
-EPID=$!
-trap 'kill "$EPID" 2>/dev/null; wait "$EPID" 2>/dev/null; rm -rf "$T"' EXIT
-PORT=
-for _ in $(seq 200); do
-    PORT=$(head -n 1 "$T/edge.out" 2>/dev/null)
-    case "$PORT" in '' | *[!0-9]*) PORT= ;; *) break ;; esac
-    kill -0 "$EPID" 2>/dev/null || break
-    sleep 0.05
-done
-[ -n "$PORT" ] || { echo "Bail out! http-edge.js did not start: $(tail -5 "$T/edge.err")"; exit 1; }
-pass "http-edge.js listens on 127.0.0.1:$PORT"
-
-EP=http://127.0.0.1:$PORT
-export AWS_ENDPOINT_URL=$EP AWS_ACCESS_KEY_ID=edge-key AWS_SECRET_ACCESS_KEY=edge-secret
-export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
-unset AWS_ENDPOINT_URL_S3 AWS_PROFILE AWS_SESSION_TOKEN
-export no_proxy="127.0.0.1${no_proxy:+,$no_proxy}" NO_PROXY="127.0.0.1${NO_PROXY:+,$NO_PROXY}"
+fake_s3 "$SERVERS/http-edge.js" edge-key edge-secret
 B=b
 
-# run CMD...: like lib.sh's s (out, err, rc), killed after LIMIT s; ms = its time;
-# slow collects the commands that took BOUND s or more
-slow=
-run() {
-    local t0
-    t0=$(date +%s%N)
-    timeout -k 2 "$LIMIT" "$S3DLUA" "$@" >"$T/.out" 2>"$T/.err"
-    rc=$?
-    ms=$((($(date +%s%N) - t0) / 1000000))
-    if [ "$(stat -c %s "$T/.out")" -le 65536 ]; then out=$(tr -d '\000' <"$T/.out"); else
-        out="($(stat -c %s "$T/.out") bytes)"
-    fi
-    err=$(cat "$T/.err")
-    [ "$ms" -lt $((BOUND * 1000)) ] || slow="$slow${slow:+; }$* ($ms ms, exit $rc)"
-    [ "$rc" -ne 99 ] || fail "no valgrind report: $*" "$(tail -5 "$T/.err")"
-    case "$err" in *"ERROR: AddressSanitizer"* | *"ERROR: LeakSanitizer"* | *"runtime error: "*)
-        fail "no sanitizer report: $*" "$(printf '%s\n' "$err" | grep -m 3 -E 'Sanitizer|runtime error')" ;;
-    esac
-}
-# quick WHAT: the last run ended within BOUND seconds
-quick() {
-    if [ "$ms" -lt $((BOUND * 1000)) ]; then pass "$1: ends in bounded time (< ${BOUND} s)"; else
-        fail "$1: ends in bounded time (< ${BOUND} s)" "took $ms ms, exit $rc"
-    fi
-}
-ctl() { curl -sS --noproxy '*' --max-time 5 "$@"; }
 # gen KEY SIZE FILE: what http-edge.js serves for a key never PUT (AES-128-CTR
 # keystream, key MD5(KEY), IV 0), made here independently
 gen() {
@@ -496,7 +452,7 @@ has "S3DLUA_HTTP_CLIENT=h2 is refused, naming the choices" "S3DLUA_HTTP_CLIENT='
 
 sj=$(ctl "$EP/__stats")
 is "the server could parse every request" '"malformed":0' "$(printf '%s' "$sj" | grep -o '"malformed":[0-9]*')"
-if kill -0 "$EPID" 2>/dev/null; then pass "http-edge.js is still up"; else
+if kill -0 "$SERVER_PID" 2>/dev/null; then pass "http-edge.js is still up"; else
     fail "http-edge.js is still up" "$(tail -5 "$T/edge.err")"
 fi
 finish

@@ -11,7 +11,6 @@
 . "$(dirname "$0")/lib.sh"
 SERVERS=$(cd "$(dirname "$0")/../servers" && pwd)
 cd "$T" || exit 1
-command -v node >/dev/null || { echo "Bail out! node is not installed (tests/servers/install.sh)"; exit 1; }
 command -v curl >/dev/null || { echo "Bail out! curl is not installed"; exit 1; }
 
 # Seconds one command may take: the longest backoff of 4 attempts is < 1 s.
@@ -19,48 +18,9 @@ BOUND=${S3D_FAULTS_BOUND:-5}
 [ "${VALGRIND:-}" = 1 ] && BOUND=60
 LIMIT=$((BOUND * 3)) # killed after this (exit 124)
 
-FAULTY_PARENT_PID=$$ node "$SERVERS/faulty.js" >"$T/faulty.out" 2>"$T/faulty.err" &
-FPID=$!
-trap 'kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null; rm -rf "$T"' EXIT
-PORT=
-for _ in $(seq 200); do
-    PORT=$(head -n 1 "$T/faulty.out" 2>/dev/null)
-    case "$PORT" in '' | *[!0-9]*) PORT= ;; *) break ;; esac
-    kill -0 "$FPID" 2>/dev/null || break
-    sleep 0.05
-done
-[ -n "$PORT" ] || { echo "Bail out! faulty.js did not start: $(tail -5 "$T/faulty.err")"; exit 1; }
-pass "faulty.js listens on 127.0.0.1:$PORT"
-
-EP=http://127.0.0.1:$PORT
-export AWS_ENDPOINT_URL=$EP AWS_ACCESS_KEY_ID=faulty-key AWS_SECRET_ACCESS_KEY=faulty-secret
-export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
-unset AWS_ENDPOINT_URL_S3 AWS_PROFILE AWS_SESSION_TOKEN
-export no_proxy="127.0.0.1${no_proxy:+,$no_proxy}" NO_PROXY="127.0.0.1${NO_PROXY:+,$NO_PROXY}"
+fake_s3 "$SERVERS/faulty.js" faulty-key faulty-secret
 B=faults
 
-# run CMD...: like lib.sh's s (out, err, rc), killed after LIMIT s; ms = its time
-run() {
-    local t0
-    t0=$(date +%s%N)
-    timeout -k 2 "$LIMIT" "$S3DLUA" "$@" >"$T/.out" 2>"$T/.err"
-    rc=$?
-    ms=$((($(date +%s%N) - t0) / 1000000))
-    if [ "$(stat -c %s "$T/.out")" -le 65536 ]; then out=$(tr -d '\000' <"$T/.out"); else
-        out="($(stat -c %s "$T/.out") bytes)"
-    fi
-    err=$(cat "$T/.err")
-    case "$err" in *"ERROR: AddressSanitizer"* | *"ERROR: LeakSanitizer"* | *"runtime error: "*)
-        fail "no sanitizer report: $*" "$(printf '%s\n' "$err" | grep -m 3 -E 'Sanitizer|runtime error')" ;;
-    esac
-}
-# quick WHAT: the last run ended within BOUND seconds
-quick() {
-    if [ "$ms" -lt $((BOUND * 1000)) ]; then pass "$1: ends in bounded time (< ${BOUND} s)"; else
-        fail "$1: ends in bounded time (< ${BOUND} s)" "took $ms ms, exit $rc"
-    fi
-}
-ctl() { curl -sS --noproxy '*' --max-time 5 "$@"; }
 # seed KEY FILE: stores an object without faults or counting
 seed() { ctl -X PUT --data-binary "@$2" "$EP/__object/$B/$1" >/dev/null; }
 # stored KEY FILE: what the server holds for KEY, into FILE
@@ -342,6 +302,6 @@ else
     echo "# skipped: the default low-speed timeout (30 s x 4 attempts); S3DLUA_SLOW_TESTS=1 runs it"
 fi
 
-kill -0 "$FPID" 2>/dev/null && pass "faulty.js is still up" ||
+kill -0 "$SERVER_PID" 2>/dev/null && pass "faulty.js is still up" ||
     fail "faulty.js is still up" "$(tail -5 "$T/faulty.err")"
 finish
