@@ -10,6 +10,7 @@
 #include <lauxlib.h>
 #include <luajit.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +224,10 @@ static int default_threads(const char *cmd, int argc, char **argv)
 int main(int argc, char **argv)
 {
     int threads = 0, i = 1;
+    /* A peer that went away is an error to report (EPIPE), not a reason to die:
+     * sockets written by libuv, a FIFO op-log whose reader quit, stdout piped
+     * into head. libcurl protects its own writes; ours need this. */
+    signal(SIGPIPE, SIG_IGN);
     /* File I/O runs on libuv's pool. Its size bounds the operations really in
      * flight at a device; more threads than that on few cores cost more in
      * wake-ups and lock traffic than they give on cached data (measured: 64

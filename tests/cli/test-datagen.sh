@@ -250,4 +250,9 @@ s put "$U/e6/" "$U/e7/" --num 2 --size 1MiB
 is "put --num with two URIs exits 2" 2 "$rc"
 is "failed put --num commands wrote nothing" "" "$(ls -d e[0-9]* 2>/dev/null)"
 
+# stdout closed early (| head): an error, not death by SIGPIPE
+"$S3DLUA" datagen --size 256MiB 2>pipe.err | head -c 10 >/dev/null
+is "datagen | head -c 10: exit 1 (not killed by SIGPIPE)" 1 "${PIPESTATUS[0]}"
+has "datagen | head -c 10: says the pipe broke" "Broken pipe" "$(cat pipe.err)"
+
 finish

@@ -568,4 +568,13 @@ is "long keys, a reopened log, two names of one file" "2	3007	true	true
 2	2
 2" "$out"
 
+# --- 8. a FIFO log whose reader quits: an error naming the log, not death by SIGPIPE
+rm -f quit.fifo && mkfifo quit.fifo
+(head -c 1000 quit.fifo >/dev/null &)
+timeout -k 2 120 "$S3DLUA" --op-log quit.fifo -e \
+    'local st = s3d.open("null://") for i = 1, 20000 do st:get("k" .. i, {discard = true}) end' \
+    >/dev/null 2>quit.err
+is "a log whose reader quit: exit 1 (not killed by SIGPIPE)" 1 "$?"
+has "a log whose reader quit: the error names the log and the reason" "op-log quit.fifo: Broken pipe" "$(cat quit.err)"
+
 finish
