@@ -23,6 +23,7 @@ int luaopen_s3dlua_progress(lua_State *L);
 int luaopen_s3dlua_util(lua_State *L);
 int luaopen_s3dlua_datagen_c(lua_State *L);
 int luaopen_s3dlua_tfrecord_c(lua_State *L);
+int luaopen_s3dlua_oplog_read(lua_State *L);
 
 static void on_idle(uv_idle_t *h)
 {
@@ -135,6 +136,7 @@ void rt_preload(lua_State *L)
         {"s3dlua.util", luaopen_s3dlua_util},
         {"s3dlua.datagen_c", luaopen_s3dlua_datagen_c},
         {"s3dlua.tfrecord_c", luaopen_s3dlua_tfrecord_c},
+        {"s3dlua.oplog_read", luaopen_s3dlua_oplog_read},
         {"cjson", luaopen_cjson},
         {NULL, NULL},
     };

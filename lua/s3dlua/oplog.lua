@@ -7,4 +7,5 @@
 -- `s3dlua --op-log FILE CMD ...` does the same for every store a command or
 -- script opens. Format: DESIGN 5 (the 13 TSV columns of s3dlio/warp).
 local store = require "s3dlua.store"
-return { open = store.oplog_open }
+-- for e in s3d.oplog.reader(path [, {skip_bad = true}]) do ... end (work in progress)
+return { open = store.oplog_open, reader = require("s3dlua.oplog_read").reader }

@@ -1,0 +1,490 @@
+/* oplog_read.c - the streaming op-log reader (DESIGN 5), work in progress.
+ *
+ * Reads our TSV/JSONL, s3dlio's TSV, warp's 15- and 11-column files (tab or
+ * comma separated, '#' comment lines), and the minimal 6-column TSV, each
+ * plain or zstd (detected by the frame magic, not the name). Memory stays
+ * fixed: 1 MiB of input, 1 MiB of decompressed text, one line. */
+#include "oplog_read.h"
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#define IN_SIZE (1 << 20)
+
+enum col {
+    C_IDX,
+    C_THREAD,
+    C_OP,
+    C_CLIENT,
+    C_NOBJ,
+    C_BYTES,
+    C_ENDPOINT,
+    C_FILE,
+    C_ERROR,
+    C_START,
+    C_FIRST,
+    C_END,
+    C_DURATION,
+    C_NCOLS,
+    C_IGNORED = -1
+};
+
+static const struct {
+    const char *name;
+    int col;
+} names[] = {
+    {"idx", C_IDX},          {"thread", C_THREAD},    {"op", C_OP},
+    {"operation", C_OP},     {"client_id", C_CLIENT}, {"n_objects", C_NOBJ},
+    {"bytes", C_BYTES},      {"size", C_BYTES},       {"endpoint", C_ENDPOINT},
+    {"file", C_FILE},        {"key", C_FILE},         {"error", C_ERROR},
+    {"start", C_START},      {"t_start", C_START},    {"start_time", C_START},
+    {"first_byte", C_FIRST}, {"end", C_END},          {"duration_ns", C_DURATION},
+};
+
+struct oplog_reader {
+    int fd;
+    char *path;
+    int zst, jsonl, eof;
+    char delim;
+    int map[64]; /* column position -> enum col */
+    int ncols;
+    ZSTD_DCtx *dctx;
+    char *in, *text;
+    ZSTD_inBuffer zin;
+    size_t text_len, text_pos;
+    size_t in_len;
+    char *line;
+    size_t line_len, line_cap;
+    unsigned long long lineno;
+    char err[512];
+};
+
+const char *oplog_reader_error(const oplog_reader *r)
+{
+    return r->err;
+}
+
+/* More text into r->text; 0 at the end of the input, -1 on an error. */
+static int refill(oplog_reader *r)
+{
+    r->text_pos = r->text_len = 0;
+    for (;;) {
+        if (r->zst) {
+            if (r->zin.pos < r->zin.size) {
+                ZSTD_outBuffer out = {r->text, IN_SIZE, 0};
+                size_t rc = ZSTD_decompressStream(r->dctx, &out, &r->zin);
+                if (ZSTD_isError(rc)) {
+                    snprintf(r->err, sizeof r->err, "%s: zstd: %s", r->path, ZSTD_getErrorName(rc));
+                    return -1;
+                }
+                if (out.pos) {
+                    r->text_len = out.pos;
+                    return 1;
+                }
+                continue;
+            }
+        } else if (r->in_len) {
+            memcpy(r->text, r->in, r->in_len);
+            r->text_len = r->in_len;
+            r->in_len = 0;
+            return 1;
+        }
+        ssize_t n = read(r->fd, r->in, IN_SIZE);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            snprintf(r->err, sizeof r->err, "%s: %s", r->path, strerror(errno));
+            return -1;
+        }
+        if (n == 0) return 0;
+        if (r->zst) {
+            r->zin.src = r->in;
+            r->zin.size = (size_t)n;
+            r->zin.pos = 0;
+        } else {
+            r->in_len = (size_t)n;
+        }
+    }
+}
+
+/* The next line (without its newline) in r->line; 0 at the end, -1 on error. */
+static int next_line(oplog_reader *r)
+{
+    r->line_len = 0;
+    for (;;) {
+        if (r->text_pos == r->text_len) {
+            int rc = refill(r);
+            if (rc < 0) return -1;
+            if (rc == 0) {
+                if (!r->line_len) return 0;
+                break; /* a last line without its newline */
+            }
+        }
+        char *p = r->text + r->text_pos;
+        size_t avail = r->text_len - r->text_pos;
+        char *nl = memchr(p, '\n', avail);
+        size_t take = nl ? (size_t)(nl - p) : avail;
+        if (r->line_len + take + 1 > r->line_cap) {
+            size_t cap = r->line_cap ? r->line_cap : 4096;
+            while (cap < r->line_len + take + 1) cap *= 2;
+            char *l = realloc(r->line, cap);
+            if (!l) {
+                snprintf(r->err, sizeof r->err, "%s: out of memory", r->path);
+                return -1;
+            }
+            r->line = l;
+            r->line_cap = cap;
+        }
+        memcpy(r->line + r->line_len, p, take);
+        r->line_len += take;
+        r->text_pos += take + (nl != NULL);
+        if (nl) break;
+    }
+    if (r->line_len && r->line[r->line_len - 1] == '\r') r->line_len--;
+    r->line[r->line_len] = 0;
+    r->lineno++;
+    return 1;
+}
+
+static int col_of(const char *name, size_t n)
+{
+    while (n && (*name == ' ' || *name == '"')) name++, n--;
+    while (n && (name[n - 1] == ' ' || name[n - 1] == '"')) n--;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i].name) == n && strncasecmp(names[i].name, name, n) == 0)
+            return names[i].col;
+    return C_IGNORED;
+}
+
+static int read_header(oplog_reader *r)
+{
+    int rc;
+    while ((rc = next_line(r)) == 1 && (r->line_len == 0 || r->line[0] == '#')) {
+    }
+    if (rc <= 0) return rc; /* an empty log: no entries */
+    if (r->line[0] == '{') {
+        r->jsonl = 1;
+        r->text_pos -= 0; /* the line is an entry: kept in r->line for the first next() */
+        return 2;
+    }
+    r->delim = strchr(r->line, '\t') ? '\t' : ',';
+    const char *p = r->line;
+    r->ncols = 0;
+    for (;;) {
+        const char *e = strchr(p, r->delim);
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (r->ncols < 64) r->map[r->ncols++] = col_of(p, n);
+        if (!e) break;
+        p = e + 1;
+    }
+    int have_op = 0, have_file = 0, have_start = 0;
+    for (int i = 0; i < r->ncols; i++) {
+        have_op |= r->map[i] == C_OP;
+        have_file |= r->map[i] == C_FILE;
+        have_start |= r->map[i] == C_START;
+    }
+    if (!have_op || !have_file || !have_start) {
+        snprintf(r->err, sizeof r->err,
+                 "%s:%llu: not an op-log header (needs op, file and start columns)", r->path,
+                 r->lineno);
+        return -1;
+    }
+    return 1;
+}
+
+oplog_reader *oplog_reader_open(const char *path, char *err, size_t errlen)
+{
+    oplog_reader *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return NULL;
+    }
+    r->path = strdup(path);
+    r->in = malloc(IN_SIZE);
+    r->text = malloc(IN_SIZE);
+    r->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (r->fd < 0 || !r->path || !r->in || !r->text) {
+        snprintf(err, errlen, "%s: %s", path, r->fd < 0 ? strerror(errno) : "out of memory");
+        oplog_reader_close(r);
+        return NULL;
+    }
+    unsigned char magic[4];
+    ssize_t n = pread(r->fd, magic, 4, 0);
+    r->zst = n == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd;
+    if (r->zst && !(r->dctx = ZSTD_createDCtx())) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        oplog_reader_close(r);
+        return NULL;
+    }
+    return r;
+}
+
+void oplog_reader_close(oplog_reader *r)
+{
+    if (!r) return;
+    if (r->fd >= 0) close(r->fd);
+    ZSTD_freeDCtx(r->dctx);
+    free(r->in);
+    free(r->text);
+    free(r->line);
+    free(r->path);
+    free(r);
+}
+
+/* ---- fields ---- */
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int64_t oplog_parse_time(const char *s, size_t n)
+{
+    int y, mo, d, h, mi, se;
+    if (n < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') || s[13] != ':' ||
+        s[16] != ':' || digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) ||
+        digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) || digits(s + 17, 2, &se) || mo < 1 ||
+        mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+        return -1;
+    size_t i = 19;
+    int64_t frac = 0;
+    int fd = 0;
+    if (i < n && s[i] == '.') {
+        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+            if (fd < 9) frac = frac * 10 + (s[i] - '0'), fd++;
+        if (fd == 0) return -1;
+        while (fd < 9) frac *= 10, fd++;
+    }
+    int64_t off = 0;
+    if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
+        i++;
+    } else if (i + 6 <= n && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
+        int oh, om;
+        if (digits(s + i + 1, 2, &oh) || digits(s + i + 4, 2, &om)) return -1;
+        off = (s[i] == '+' ? 1 : -1) * ((int64_t)oh * 3600 + om * 60);
+        i += 6;
+    } else {
+        return -1;
+    }
+    if (i != n) return -1;
+    int64_t secs =
+        days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se - off;
+    return secs * 1000000000 + frac;
+}
+
+static int parse_u64(const char *s, size_t n, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (!n) return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - 9) / 10) return -1;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+static const char *const col_names[] = {
+    "idx",  "thread", "op",    "client_id",  "n_objects", "bytes",      "endpoint",
+    "file", "error",  "start", "first_byte", "end",       "duration_ns"};
+
+/* One field value (raw text) into rec; -1 with r->err when it is malformed. */
+static int set_field(oplog_reader *r, oplog_rec *rec, int col, const char *v, size_t n)
+{
+    uint64_t u;
+    int64_t t;
+    switch (col) {
+    case C_OP:
+        rec->op = v, rec->op_len = n;
+        return 0;
+    case C_CLIENT:
+        rec->client_id = v, rec->client_id_len = n;
+        return 0;
+    case C_ENDPOINT:
+        rec->endpoint = v, rec->endpoint_len = n;
+        return 0;
+    case C_FILE:
+        rec->file = v, rec->file_len = n;
+        return 0;
+    case C_ERROR:
+        rec->error = v, rec->error_len = n;
+        return 0;
+    case C_IDX:
+    case C_THREAD:
+    case C_NOBJ:
+    case C_BYTES:
+    case C_DURATION:
+        if (!n) return 0;
+        if (parse_u64(v, n, &u)) break;
+        if (col == C_IDX) rec->idx = u;
+        if (col == C_THREAD) rec->thread = u;
+        if (col == C_NOBJ) rec->n_objects = u;
+        if (col == C_BYTES) rec->bytes = u;
+        if (col == C_DURATION) rec->duration_ns = (int64_t)u;
+        return 0;
+    case C_START:
+    case C_FIRST:
+    case C_END:
+        if (!n) {
+            if (col == C_START) break; /* every entry has a start */
+            return 0;
+        }
+        if ((t = oplog_parse_time(v, n)) < 0) break;
+        if (col == C_START) rec->start = t;
+        if (col == C_FIRST) rec->first_byte = t;
+        if (col == C_END) rec->end = t;
+        return 0;
+    default:
+        return 0;
+    }
+    snprintf(r->err, sizeof r->err, "%s:%llu: field '%s': '%.*s' is not %s", r->path, r->lineno,
+             col_names[col], (int)(n < 60 ? n : 60), v,
+             col == C_START || col == C_FIRST || col == C_END ? "an RFC 3339 time" : "a number");
+    return -1;
+}
+
+static int parse_delimited(oplog_reader *r, oplog_rec *rec)
+{
+    char *p = r->line;
+    int i = 0;
+    for (;; i++) {
+        char *e = memchr(p, r->delim, r->line_len - (size_t)(p - r->line));
+        size_t n = e ? (size_t)(e - p) : r->line_len - (size_t)(p - r->line);
+        if (i < r->ncols && r->map[i] != C_IGNORED && set_field(r, rec, r->map[i], p, n)) return -1;
+        if (!e) break;
+        p = e + 1;
+    }
+    if (i + 1 != r->ncols) {
+        snprintf(r->err, sizeof r->err, "%s:%llu: %d fields, the header has %d", r->path, r->lineno,
+                 i + 1, r->ncols);
+        return -1;
+    }
+    return 0;
+}
+
+/* A flat JSON object: "name": string | number | null. Strings are unescaped in
+ * place (the line is ours). */
+static int parse_json(oplog_reader *r, oplog_rec *rec)
+{
+    char *p = r->line, *end = r->line + r->line_len;
+#define WS()                                                                                       \
+    while (p < end && (*p == ' ' || *p == '\t')) p++
+#define BAD(what)                                                                                  \
+    do {                                                                                           \
+        snprintf(r->err, sizeof r->err, "%s:%llu: %s", r->path, r->lineno, what);                  \
+        return -1;                                                                                 \
+    } while (0)
+    WS();
+    if (p == end || *p++ != '{') BAD("not a JSON object");
+    for (;;) {
+        WS();
+        if (p < end && *p == '}') return 0;
+        if (p == end || *p++ != '"') BAD("a field name expected");
+        char *name = p;
+        while (p < end && *p != '"') p++;
+        if (p == end) BAD("an unterminated field name");
+        size_t nlen = (size_t)(p - name);
+        p++;
+        WS();
+        if (p == end || *p++ != ':') BAD("':' expected");
+        WS();
+        char *v = p, *w = p;
+        size_t vlen;
+        if (p < end && *p == '"') {
+            v = w = ++p;
+            while (p < end && *p != '"') {
+                if (*p == '\\' && p + 1 < end) {
+                    p++;
+                    char c = *p++;
+                    if (c == 'u' && p + 4 <= end) {
+                        unsigned x =
+                            (unsigned)strtoul((char[5]){p[0], p[1], p[2], p[3], 0}, NULL, 16);
+                        p += 4;
+                        if (x < 0x80)
+                            *w++ = (char)x;
+                        else if (x < 0x800)
+                            *w++ = (char)(0xc0 | x >> 6), *w++ = (char)(0x80 | (x & 63));
+                        else
+                            *w++ = (char)(0xe0 | x >> 12), *w++ = (char)(0x80 | ((x >> 6) & 63)),
+                            *w++ = (char)(0x80 | (x & 63));
+                    } else {
+                        *w++ = c == 'n'   ? '\n'
+                               : c == 't' ? '\t'
+                               : c == 'r' ? '\r'
+                               : c == 'b' ? '\b'
+                               : c == 'f' ? '\f'
+                                          : c;
+                    }
+                } else {
+                    *w++ = *p++;
+                }
+            }
+            if (p == end) BAD("an unterminated string");
+            p++;
+            vlen = (size_t)(w - v);
+        } else {
+            while (p < end && *p != ',' && *p != '}' && *p != ' ') p++;
+            vlen = (size_t)(p - v);
+            if (vlen == 4 && !memcmp(v, "null", 4)) vlen = 0;
+        }
+        int col = col_of(name, nlen);
+        if (col != C_IGNORED && set_field(r, rec, col, v, vlen)) return -1;
+        WS();
+        if (p < end && *p == ',') {
+            p++;
+            continue;
+        }
+        if (p < end && *p == '}') return 0;
+        BAD("',' or '}' expected");
+    }
+#undef WS
+#undef BAD
+}
+
+int oplog_reader_next(oplog_reader *r, oplog_rec *rec)
+{
+    if (!r->ncols && !r->jsonl) {
+        int rc = read_header(r);
+        if (rc <= 0) return rc;
+        if (rc == 2) goto have_line; /* JSONL: the first line is an entry */
+    }
+    for (;;) {
+        int rc = next_line(r);
+        if (rc <= 0) return rc;
+        if (r->line_len == 0 || r->line[0] == '#') continue;
+    have_line:
+        memset(rec, 0, sizeof *rec);
+        rec->op = rec->client_id = rec->endpoint = rec->file = rec->error = "";
+        rec->line = r->lineno;
+        if (r->jsonl ? parse_json(r, rec) : parse_delimited(r, rec)) return -1;
+        if (!rec->op_len || !rec->start) {
+            snprintf(r->err, sizeof r->err, "%s:%llu: an entry needs op and start", r->path,
+                     r->lineno);
+            return -1;
+        }
+        if (!rec->end && rec->duration_ns) rec->end = rec->start + rec->duration_ns;
+        if (!rec->duration_ns && rec->end) rec->duration_ns = rec->end - rec->start;
+        return 1;
+    }
+}
