@@ -1,8 +1,12 @@
 /* lua_oplog_read.c - s3dlua.oplog_read: for e in reader(path, {skip_bad=}) do.
  * Work in progress: entries are tables; times are seconds since the epoch
  * (doubles: ~0.2 us of precision today) and duration_ns a number. */
+#include "oplog.h"
 #include "oplog_read.h"
+#include "rt.h"
 #include <lauxlib.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define READER_MT "s3dlua.oplog_reader"
@@ -34,7 +38,7 @@ static int l_next(lua_State *L)
         int rc = oplog_reader_next(u->r, &e);
         if (rc == 0) return 0;
         if (rc > 0) break;
-        if (!u->skip_bad) return luaL_error(L, "%s", oplog_reader_error(u->r));
+        if (!u->skip_bad || rc == -2) return luaL_error(L, "%s", oplog_reader_error(u->r));
         u->skipped++;
     }
     lua_createtable(L, 0, 14);
@@ -95,6 +99,62 @@ static int l_skipped(lua_State *L)
     return 1;
 }
 
+/* convert(in, out) -> entries: every entry of in, written to out in out's
+ * format (by its name); times keep their nanoseconds, idx is renumbered */
+static int l_convert(lua_State *L)
+{
+    const char *in = luaL_checkstring(L, 1), *out = luaL_checkstring(L, 2);
+    char err[600];
+    oplog_reader *r = oplog_reader_open(in, err, sizeof err);
+    if (!r) return luaL_error(L, "%s", err);
+    oplog *log = oplog_acquire(out, err, sizeof err);
+    if (!log) {
+        oplog_reader_close(r);
+        return luaL_error(L, "%s", err);
+    }
+    oplog_rec e;
+    int rc;
+    double n = 0;
+    char op[32], *strs[4] = {0};
+    while ((rc = oplog_reader_next(r, &e)) == 1) {
+        /* the writer wants C strings; the reader's point into its line */
+        const char *src[4] = {e.endpoint, e.file, e.error, e.op};
+        size_t len[4] = {e.endpoint_len, e.file_len, e.error_len, e.op_len};
+        for (int i = 0; i < 4; i++) {
+            char *s = realloc(strs[i], len[i] + 1);
+            if (!s) break;
+            memcpy(s, src[i], len[i]);
+            s[len[i]] = 0;
+            strs[i] = s;
+        }
+        snprintf(op, sizeof op, "%s", strs[3] && strcmp(strs[3], "STAT") ? strs[3] : "HEAD");
+        oplog_entry o = {.thread = (int)e.thread,
+                         .op = op,
+                         .n_objects = e.n_objects,
+                         .bytes = e.bytes,
+                         .endpoint = strs[0] ? strs[0] : "",
+                         .uri = strs[1] ? strs[1] : "",
+                         .error = strs[2] ? strs[2] : "",
+                         .start = (uint64_t)e.start,
+                         .first_byte = (uint64_t)e.first_byte,
+                         .end = (uint64_t)e.end,
+                         .wall = 1};
+        oplog_record(log, &o);
+        n++;
+    }
+    for (int i = 0; i < 4; i++) free(strs[i]);
+    if (rc < 0) snprintf(err, sizeof err, "%s", oplog_reader_error(r));
+    oplog_reader_close(r);
+    char cerr[300];
+    if (oplog_close(log, cerr, sizeof cerr) && rc >= 0) {
+        snprintf(err, sizeof err, "%s", cerr);
+        rc = -1;
+    }
+    if (rc < 0) return luaL_error(L, "%s", err);
+    lua_pushnumber(L, n);
+    return 1;
+}
+
 int luaopen_s3dlua_oplog_read(lua_State *L)
 {
     luaL_newmetatable(L, READER_MT);
@@ -108,5 +168,7 @@ int luaopen_s3dlua_oplog_read(lua_State *L)
     lua_newtable(L);
     lua_pushcfunction(L, l_reader);
     lua_setfield(L, -2, "reader");
+    lua_pushcfunction(L, l_convert);
+    lua_setfield(L, -2, "convert");
     return 1;
 }

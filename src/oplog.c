@@ -206,11 +206,11 @@ static char *put_u64(char *p, uint64_t v)
 }
 
 /* RFC 3339 UTC with 9 fractional digits; the date part is cached per second. */
-static char *put_time(char *p, const oplog *log, uint64_t mono)
+static char *put_time(char *p, const oplog *log, uint64_t mono, int is_wall)
 {
     static _Thread_local uint64_t cached_sec = UINT64_MAX;
     static _Thread_local char cached[64]; /* "2026-11-24T10:00:00" (room for any int) */
-    uint64_t wall = log->wall0 + (mono - log->mono0);
+    uint64_t wall = is_wall ? mono : log->wall0 + (mono - log->mono0);
     uint64_t sec = wall / 1000000000ull, ns = wall % 1000000000ull;
     if (sec != cached_sec) {
         time_t t = (time_t)sec;
@@ -290,17 +290,17 @@ static char *format(char *p, const oplog *log, const oplog_entry *e, uint64_t id
     p = put_str(p, j ? "\",\"error\":\"" : sep);
     p = put_text(p, e->error, strlen(e->error), j, ERROR_MAX);
     p = put_str(p, j ? "\",\"start\":\"" : sep);
-    p = put_time(p, log, e->start);
+    p = put_time(p, log, e->start, e->wall);
     p = put_str(p, j ? "\",\"first_byte\":" : sep);
     if (e->first_byte) {
         if (j) *p++ = '"';
-        p = put_time(p, log, e->first_byte);
+        p = put_time(p, log, e->first_byte, e->wall);
         if (j) *p++ = '"';
     } else if (j) {
         p = put_str(p, "null");
     }
     p = put_str(p, j ? ",\"end\":\"" : sep);
-    p = put_time(p, log, e->end);
+    p = put_time(p, log, e->end, e->wall);
     p = put_str(p, j ? "\",\"duration_ns\":" : sep);
     p = put_u64(p, e->end >= e->start ? e->end - e->start : 0);
     p = put_str(p, j ? "}\n" : "\n");

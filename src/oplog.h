@@ -30,6 +30,7 @@ typedef struct oplog_entry {
     size_t keylen;
     const char *error;               /* "" on success; tabs and newlines are replaced */
     uint64_t start, first_byte, end; /* uv_hrtime() values; first_byte 0: none */
+    int wall; /* the times are ns since the epoch already (a log being converted) */
 } oplog_entry;
 
 /* The log writing to path, opened (created or truncated) on first use: every

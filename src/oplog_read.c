@@ -51,6 +51,8 @@ struct oplog_reader {
     int fd;
     char *path;
     int zst, jsonl, eof;
+    int zframe_open; /* the decompressor is inside a frame: the file may not end here */
+    int fatal;       /* the input itself failed: no line after this one can be read */
     char delim;
     int map[64]; /* column position -> enum col */
     int ncols;
@@ -80,9 +82,12 @@ static int refill(oplog_reader *r)
                 ZSTD_outBuffer out = {r->text, IN_SIZE, 0};
                 size_t rc = ZSTD_decompressStream(r->dctx, &out, &r->zin);
                 if (ZSTD_isError(rc)) {
-                    snprintf(r->err, sizeof r->err, "%s: zstd: %s", r->path, ZSTD_getErrorName(rc));
+                    snprintf(r->err, sizeof r->err, "%s:%llu: zstd: %s (corrupt compressed data)",
+                             r->path, r->lineno + 1, ZSTD_getErrorName(rc));
+                    r->fatal = 1;
                     return -1;
                 }
+                r->zframe_open = rc != 0;
                 if (out.pos) {
                     r->text_len = out.pos;
                     return 1;
@@ -98,7 +103,15 @@ static int refill(oplog_reader *r)
         ssize_t n = read(r->fd, r->in, IN_SIZE);
         if (n < 0) {
             if (errno == EINTR) continue;
-            snprintf(r->err, sizeof r->err, "%s: %s", r->path, strerror(errno));
+            snprintf(r->err, sizeof r->err, "%s:%llu: %s", r->path, r->lineno + 1, strerror(errno));
+            r->fatal = 1;
+            return -1;
+        }
+        if (n == 0 && r->zframe_open) {
+            snprintf(r->err, sizeof r->err,
+                     "%s:%llu: the file ends inside a zstd frame (truncated while written?)",
+                     r->path, r->lineno + 1);
+            r->fatal = 1;
             return -1;
         }
         if (n == 0) return 0;
@@ -421,6 +434,20 @@ static int parse_json(oplog_reader *r, oplog_rec *rec)
                         unsigned x =
                             (unsigned)strtoul((char[5]){p[0], p[1], p[2], p[3], 0}, NULL, 16);
                         p += 4;
+                        if (x >= 0xd800 && x < 0xdc00 && p + 6 <= end && p[0] == '\\' &&
+                            p[1] == 'u') {
+                            unsigned lo =
+                                (unsigned)strtoul((char[5]){p[2], p[3], p[4], p[5], 0}, NULL, 16);
+                            if (lo >= 0xdc00 && lo < 0xe000) { /* a surrogate pair: one character */
+                                unsigned cp = 0x10000 + ((x - 0xd800) << 10) + (lo - 0xdc00);
+                                p += 6;
+                                *w++ = (char)(0xf0 | cp >> 18);
+                                *w++ = (char)(0x80 | ((cp >> 12) & 63));
+                                *w++ = (char)(0x80 | ((cp >> 6) & 63));
+                                *w++ = (char)(0x80 | (cp & 63));
+                                continue;
+                            }
+                        }
                         if (x < 0x80)
                             *w++ = (char)x;
                         else if (x < 0x800)
@@ -464,13 +491,16 @@ static int parse_json(oplog_reader *r, oplog_rec *rec)
 
 int oplog_reader_next(oplog_reader *r, oplog_rec *rec)
 {
+    if (r->fatal) return -2;
     if (!r->ncols && !r->jsonl) {
         int rc = read_header(r);
+        if (rc < 0 && r->fatal) return -2;
         if (rc <= 0) return rc;
         if (rc == 2) goto have_line; /* JSONL: the first line is an entry */
     }
     for (;;) {
         int rc = next_line(r);
+        if (rc < 0 && r->fatal) return -2;
         if (rc <= 0) return rc;
         if (r->line_len == 0 || r->line[0] == '#') continue;
     have_line:
@@ -483,7 +513,7 @@ int oplog_reader_next(oplog_reader *r, oplog_rec *rec)
                      r->lineno);
             return -1;
         }
-        if (!rec->end && rec->duration_ns) rec->end = rec->start + rec->duration_ns;
+        if (!rec->end) rec->end = rec->start + rec->duration_ns; /* 0: absent */
         if (!rec->duration_ns && rec->end) rec->duration_ns = rec->end - rec->start;
         return 1;
     }

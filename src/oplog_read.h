@@ -17,8 +17,9 @@ typedef struct oplog_rec {
 } oplog_rec;
 
 oplog_reader *oplog_reader_open(const char *path, char *err, size_t errlen);
-/* 1: *rec is the next entry; 0: the end; -1: an error, oplog_reader_error()
- * names file:line and the field (the reader can go on with the next line). */
+/* 1: *rec is the next entry; 0: the end; -1: a bad line, oplog_reader_error()
+ * names file:line and the field (the reader can go on with the next line);
+ * -2: the input itself failed (unreadable, corrupt or cut zstd): no more. */
 int oplog_reader_next(oplog_reader *r, oplog_rec *rec);
 const char *oplog_reader_error(const oplog_reader *r);
 void oplog_reader_close(oplog_reader *r);

@@ -75,6 +75,14 @@ Writes a TFRecord file of N records of generated data (see datagen) and its
 DALI index (URI.idx). DIST: a size (64KiB), uniform:MIN:MAX,
 lognormal:MEAN:STDDEV, or weighted:SIZE=W,SIZE=W,...
 example: s3dlua tfrecord-gen s3://bench/t.tfrecord --records 10000 --size lognormal:100KiB:30KiB]],
+  oplog = [[
+usage: s3dlua oplog stats FILE [--json]
+       s3dlua oplog convert IN OUT
+stats: operations by type, bytes, errors, the time span, rates and latency
+percentiles (from each entry's duration) of an op-log: ours, s3dlio's or warp's,
+TSV/CSV/JSONL, plain or zstd. convert: every entry of IN into OUT, in the format
+OUT's name says (.tsv, .jsonl, + .zst), times to the nanosecond.
+example: s3dlua oplog stats run.tsv.zst]],
   datagen = [[
 usage: s3dlua datagen --size SIZE [--dedup N] [--compress N] [--seed S] [--block SIZE]
                       [-o URI|-]
@@ -376,6 +384,73 @@ end
 
 ---------------------------------------------------------------- commands
 local commands = {}
+
+---------------------------------------------------------------- oplog
+local function oplog_stats(path, as_json)
+  local by, order = {}, {}
+  local first, last, n = math.huge, 0, 0
+  local all = s3d.stats.histogram { preset = "training" } -- up to 10 s, 3 digits
+  local ok, err = pcall(function()
+    for e in s3d.oplog.reader(path) do
+      local o = by[e.op]
+      if not o then
+        o = { op = e.op, n = 0, bytes = 0, errors = 0, h = s3d.stats.histogram { preset = "training" } }
+        by[e.op] = o
+        order[#order + 1] = e.op
+      end
+      o.n, o.bytes = o.n + 1, o.bytes + e.bytes
+      if e.error ~= "" then o.errors = o.errors + 1 end
+      o.h:record(e.duration_ns)
+      all:record(e.duration_ns)
+      n = n + 1
+      if e.start < first then first = e.start end
+      if e["end"] > last then last = e["end"] end
+    end
+  end)
+  if not ok then fail("oplog", plain_error(err)) end
+  table.sort(order)
+  local span = n > 0 and last - first or 0
+  local function row(name, o, h)
+    return { op = name, ops = o.n, bytes = o.bytes, errors = o.errors,
+      ops_per_s = span > 0 and o.n / span or 0, mb_per_s = span > 0 and o.bytes / span / 1e6 or 0,
+      p50_us = h:percentile(50) / 1e3, p90_us = h:percentile(90) / 1e3, p99_us = h:percentile(99) / 1e3,
+      p999_us = h:percentile(99.9) / 1e3, max_us = h:max() / 1e3 }
+  end
+  local rows, tot = {}, { n = 0, bytes = 0, errors = 0 }
+  for _, op in ipairs(order) do
+    local o = by[op]
+    rows[#rows + 1] = row(op, o, o.h)
+    tot.n, tot.bytes, tot.errors = tot.n + o.n, tot.bytes + o.bytes, tot.errors + o.errors
+  end
+  rows[#rows + 1] = row("ALL", tot, all)
+  if as_json then
+    print(json { file = path, entries = n, span_s = span, ops = rows })
+    return 0
+  end
+  print(string.format("%s: %d entries over %.3f s", path, n, span))
+  print(string.format("%-18s %10s %14s %7s %11s %9s %10s %10s %10s %10s %10s", "op", "ops", "bytes",
+    "errors", "ops/s", "MB/s", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us"))
+  for _, r in ipairs(rows) do
+    print(string.format("%-18s %10d %14d %7d %11.1f %9.2f %10.1f %10.1f %10.1f %10.1f %10.1f", r.op,
+      r.ops, r.bytes, r.errors, r.ops_per_s, r.mb_per_s, r.p50_us, r.p90_us, r.p99_us, r.p999_us,
+      r.max_us))
+  end
+  return 0
+end
+
+commands.oplog = function(args)
+  local opts, pos = parse(args, { ["--json"] = "json" }, {})
+  if opts.help then return "help" end
+  if THREAD ~= 1 then return 0 end
+  if pos[1] == "stats" and #pos == 2 then return oplog_stats(pos[2], opts.json) end
+  if pos[1] == "convert" and #pos == 3 then
+    local ok, n = pcall(s3d.oplog.convert, pos[2], pos[3])
+    if not ok then fail("oplog", plain_error(n)) end
+    util.log(1, string.format("oplog convert %s -> %s: %d entries", pos[2], pos[3], n))
+    return 0
+  end
+  usage_error("oplog stats FILE | oplog convert IN OUT")
+end
 
 ---------------------------------------------------------------- tfrecord
 local GLOB_CHARS = "[%*%?%[]"

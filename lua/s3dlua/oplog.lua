@@ -8,4 +8,6 @@
 -- script opens. Format: DESIGN 5 (the 13 TSV columns of s3dlio/warp).
 local store = require "s3dlua.store"
 -- for e in s3d.oplog.reader(path [, {skip_bad = true}]) do ... end (work in progress)
-return { open = store.oplog_open, reader = require("s3dlua.oplog_read").reader }
+local rd = require "s3dlua.oplog_read"
+-- s3d.oplog.convert(in, out): every entry of in, written in out's format (by name)
+return { open = store.oplog_open, reader = rd.reader, convert = rd.convert }
