@@ -182,8 +182,7 @@ static int read_header(oplog_reader *r)
     if (rc <= 0) return rc; /* an empty log: no entries */
     if (r->line[0] == '{') {
         r->jsonl = 1;
-        r->text_pos -= 0; /* the line is an entry: kept in r->line for the first next() */
-        return 2;
+        return 2; /* the line is an entry: kept in r->line for the first next() */
     }
     r->delim = strchr(r->line, '\t') ? '\t' : ',';
     const char *p = r->line;

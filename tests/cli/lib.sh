@@ -72,6 +72,19 @@ quick() {
 # ctl ARGS...: curl to the fake server's control endpoints
 ctl() { curl -sS --noproxy '*' --max-time 5 "$@"; }
 
+# tap_from FILE PREFIX: lines "ok<TAB>what" / "not ok<TAB>what<TAB>detail"
+# printed by a test's Lua checks become TAP checks (prefixed with PREFIX)
+tap_from() {
+    local st what detail
+    while IFS=$'\t' read -r st what detail; do
+        case "$st" in
+        ok) pass "$2$what" ;;
+        "not ok") fail "$2$what" "$detail" ;;
+        *) fail "$2: unexpected output line" "$st $what $detail" ;;
+        esac
+    done <"$1"
+}
+
 pass() { n=$((n + 1)); echo "ok $n - $1"; }
 fail() {
     n=$((n + 1))

@@ -18,18 +18,6 @@ else
 fi
 SMALL=$((BIG / 10))
 
-# tap_from FILE PREFIX: lines "ok<TAB>what" / "not ok<TAB>what<TAB>detail"
-# printed by the Lua checks become TAP checks
-tap_from() {
-    local st what detail
-    while IFS=$'\t' read -r st what detail; do
-        case "$st" in
-        ok) pass "$2$what" ;;
-        "not ok") fail "$2$what" "$detail" ;;
-        *) fail "$2: unexpected output line" "$st $what $detail" ;;
-        esac
-    done <"$1"
-}
 # lua WHAT SCRIPT ARGS...: runs a check script (bounded), its checks become TAP
 lua() {
     local what=$1

@@ -201,17 +201,6 @@ summarize() {
     while IFS=$'\t' read -r k v; do R[$k]=$v; done < <("$S3DLUA" run summary.lua "$1" 2>"$T/.sumerr")
     [ -n "${R[entries]:-}" ] && R[ran]=yes || R[ran]="no: $(head -c 500 "$T/.sumerr")"
 }
-# tap_from FILE: the lines of P.check become checks (prefixed with $2)
-tap_from() {
-    local st what detail
-    while IFS=$'\t' read -r st what detail; do
-        case "$st" in
-        ok) pass "$2$what" ;;
-        "not ok") fail "$2$what" "$detail" ;;
-        *) fail "$2: unexpected output line" "$st $what $detail" ;;
-        esac
-    done <"$1"
-}
 
 # --- 1. lossless under concurrency: 2 threads, every format ------------------
 # work.lua TASKS GETS: TASKS tasks, each GETS gets + put + stat + delete on
