@@ -7,7 +7,8 @@ local stats = require "s3dlua.stats"
 local util = require "s3dlua.util"
 
 local M = {
-  spawn = sched.spawn, sleep = sched.sleep, now = sched.now,
+  spawn = sched.spawn, sleep = sched.sleep, sleep_until = sched.sleep_until,
+  park = sched.park, now = sched.now,
   size = sched.size, duration = sched.duration, duration_ns = sched.duration_ns,
   fmt_size = sched.fmt_size, in_task = sched.in_task, thread = sched.thread,
   open = store.open, buffer = store.buffer, codes = store.codes,

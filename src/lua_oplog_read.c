@@ -1,6 +1,8 @@
 /* lua_oplog_read.c - s3dlua.oplog_read: for e in reader(path, {skip_bad=}) do.
- * Work in progress: entries are tables; times are seconds since the epoch
- * (doubles: ~0.2 us of precision today) and duration_ns a number. */
+ * Entries are tables, or light records (s3d_oplog_next_light, called through
+ * the FFI by lua/s3dlua/oplog.lua: one struct filled in place, strings made
+ * only when asked). Times are seconds since the epoch (doubles: ~0.2 us of
+ * precision today); t_ns is exact: the start in ns after the first entry's. */
 #include "oplog.h"
 #include "oplog_read.h"
 #include "rt.h"
@@ -15,7 +17,54 @@ typedef struct reader_ud {
     oplog_reader *r;
     int skip_bad;
     double skipped;
+    int64_t origin; /* the first entry's start (ns), for t_ns */
 } reader_ud;
+
+/* The light record (its twin is in lua/s3dlua/oplog.lua's ffi.cdef). */
+typedef struct s3d_oplog_light {
+    double idx, thread, n_objects, bytes, duration_ns, line;
+    double start, first_byte, end, t_ns;
+    const char *op_p, *client_id_p, *endpoint_p, *file_p, *error_p;
+    int32_t op_n, client_id_n, endpoint_n, file_n, error_n;
+} s3d_oplog_light;
+
+/* The next good entry; 1, 0 at the end, -1 on an error (reader_ud's message). */
+static int next_entry(reader_ud *u, oplog_rec *e)
+{
+    if (!u->r) return 0;
+    for (;;) {
+        int rc = oplog_reader_next(u->r, e);
+        if (rc == 0) return 0;
+        if (rc > 0) break;
+        if (!u->skip_bad || rc == -2) return -1;
+        u->skipped++;
+    }
+    if (!u->origin) u->origin = e->start;
+    return 1;
+}
+
+int s3d_oplog_next_light(reader_ud *u, s3d_oplog_light *o);
+int s3d_oplog_next_light(reader_ud *u, s3d_oplog_light *o)
+{
+    oplog_rec e;
+    int rc = next_entry(u, &e);
+    if (rc <= 0) return rc;
+    o->idx = (double)e.idx, o->thread = (double)e.thread;
+    o->n_objects = (double)e.n_objects, o->bytes = (double)e.bytes;
+    o->duration_ns = (double)e.duration_ns, o->line = (double)e.line;
+    o->start = (double)e.start / 1e9, o->end = (double)e.end / 1e9;
+    o->first_byte = e.first_byte ? (double)e.first_byte / 1e9 : 0;
+    o->t_ns = (double)(e.start - u->origin);
+    if (e.op_len == 4 && !memcmp(e.op, "STAT", 4))
+        o->op_p = "HEAD", o->op_n = 4; /* DESIGN 5: STAT and HEAD are one op */
+    else
+        o->op_p = e.op, o->op_n = (int32_t)e.op_len;
+    o->client_id_p = e.client_id, o->client_id_n = (int32_t)e.client_id_len;
+    o->endpoint_p = e.endpoint, o->endpoint_n = (int32_t)e.endpoint_len;
+    o->file_p = e.file, o->file_n = (int32_t)e.file_len;
+    o->error_p = e.error, o->error_n = (int32_t)e.error_len;
+    return 1;
+}
 
 static void set_str(lua_State *L, const char *k, const char *v, size_t n)
 {
@@ -32,16 +81,11 @@ static void set_num(lua_State *L, const char *k, double v)
 static int l_next(lua_State *L)
 {
     reader_ud *u = luaL_checkudata(L, lua_upvalueindex(1), READER_MT);
-    if (!u->r) return 0;
     oplog_rec e;
-    for (;;) {
-        int rc = oplog_reader_next(u->r, &e);
-        if (rc == 0) return 0;
-        if (rc > 0) break;
-        if (!u->skip_bad || rc == -2) return luaL_error(L, "%s", oplog_reader_error(u->r));
-        u->skipped++;
-    }
-    lua_createtable(L, 0, 14);
+    int rc = next_entry(u, &e);
+    if (rc < 0) return luaL_error(L, "%s", oplog_reader_error(u->r));
+    if (rc == 0) return 0;
+    lua_createtable(L, 0, 15);
     set_num(L, "idx", (double)e.idx);
     set_num(L, "thread", (double)e.thread);
     if (e.op_len == 4 && !memcmp(e.op, "STAT", 4))
@@ -58,6 +102,7 @@ static int l_next(lua_State *L)
     if (e.first_byte) set_num(L, "first_byte", (double)e.first_byte / 1e9);
     set_num(L, "end", (double)e.end / 1e9);
     set_num(L, "duration_ns", (double)e.duration_ns);
+    set_num(L, "t_ns", (double)(e.start - u->origin));
     set_num(L, "line", (double)e.line);
     return 1;
 }
@@ -97,6 +142,20 @@ static int l_skipped(lua_State *L)
 {
     lua_pushnumber(L, ((reader_ud *)luaL_checkudata(L, 1, READER_MT))->skipped);
     return 1;
+}
+
+/* rd:error() -> the message of the last error (after a light next gave -1) */
+static int l_error(lua_State *L)
+{
+    reader_ud *u = luaL_checkudata(L, 1, READER_MT);
+    lua_pushstring(L, u->r ? oplog_reader_error(u->r) : "the reader is closed");
+    return 1;
+}
+
+/* rd:close(): the file and buffers go now rather than at collection */
+static int l_close(lua_State *L)
+{
+    return l_gc(L);
 }
 
 /* convert(in, out) -> entries: every entry of in, written to out in out's
@@ -155,6 +214,17 @@ static int l_convert(lua_State *L)
     return 1;
 }
 
+/* parse_time("2026-11-24T10:00:00.5Z") -> seconds since the epoch | nil */
+static int l_parse_time(lua_State *L)
+{
+    size_t n;
+    const char *t = luaL_checklstring(L, 1, &n);
+    int64_t ns = oplog_parse_time(t, n);
+    if (ns < 0) return 0;
+    lua_pushnumber(L, (double)ns / 1e9);
+    return 1;
+}
+
 int luaopen_s3dlua_oplog_read(lua_State *L)
 {
     luaL_newmetatable(L, READER_MT);
@@ -163,6 +233,10 @@ int luaopen_s3dlua_oplog_read(lua_State *L)
     lua_newtable(L);
     lua_pushcfunction(L, l_skipped);
     lua_setfield(L, -2, "skipped");
+    lua_pushcfunction(L, l_error);
+    lua_setfield(L, -2, "error");
+    lua_pushcfunction(L, l_close);
+    lua_setfield(L, -2, "close");
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
     lua_newtable(L);
@@ -170,5 +244,7 @@ int luaopen_s3dlua_oplog_read(lua_State *L)
     lua_setfield(L, -2, "reader");
     lua_pushcfunction(L, l_convert);
     lua_setfield(L, -2, "convert");
+    lua_pushcfunction(L, l_parse_time);
+    lua_setfield(L, -2, "parse_time");
     return 1;
 }

@@ -184,6 +184,8 @@ static void usage(FILE *f)
                "  cp SRC DST             copy between any schemes (-r, -j N, -q)\n"
                "  mb URI, rb URI         create, delete a bucket (s3://bucket)\n"
                "  datagen --size S       generated data, exact dedup and compress ratios\n"
+               "  replay OPLOG           run an op-log's operations again (--speed X, --target)\n"
+               "  oplog stats|convert    an op-log's summary; another format\n"
                "  tfrecord-index SRC     DALI index of TFRecord files (--verify: CRCs, -j N)\n"
                "  tfrecord-gen URI       a TFRecord file of generated records and its index\n"
                "\n"

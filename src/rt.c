@@ -1,5 +1,6 @@
 /* rt.c - the per-thread runtime: loop, Lua state, deferred queue, blocking. */
 #include "rt.h"
+#include "hrtimer.h"
 #include "http.h"
 #include "sched.h"
 #include "stats.h"
@@ -203,6 +204,7 @@ void rt_close(rt *r)
     uv_walk(&r->loop, close_walk, NULL);
     uv_run(&r->loop, UV_RUN_DEFAULT);
     uv_loop_close(&r->loop);
+    hrtimer_free(r); /* its poll handle was closed with the others */
     store_req_pool_free(r);
     rt_self = NULL;
 }

@@ -29,10 +29,11 @@ typedef struct rt {
     deferred *dq_head, *dq_tail;
     struct s3d_req *free_reqs; /* request pool: no allocation per operation */
     struct s3d_req *staging;   /* built but not yet submitted: reused if building raised */
-    int nreqs;   /* requests ever allocated: each owns a slot range in the pin table */
-    int pin_ref; /* registry table anchoring the Lua arguments of requests in flight */
-    void *http;  /* http.c's per-thread curl multi state, created on first use */
-    void *wire;  /* http_wire.c's per-thread connections, created on first use */
+    int nreqs;     /* requests ever allocated: each owns a slot range in the pin table */
+    int pin_ref;   /* registry table anchoring the Lua arguments of requests in flight */
+    void *http;    /* http.c's per-thread curl multi state, created on first use */
+    void *wire;    /* http_wire.c's per-thread connections, created on first use */
+    void *hrtimer; /* hrtimer.c's timerfd and waiters, created on first use */
     int exit_status;
 } rt;
 

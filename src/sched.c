@@ -7,7 +7,9 @@
  * simply block. Task starts and join wake-ups go through the deferred queue,
  * so resumptions never nest more than one level deep on the C stack. */
 #include "sched.h"
+#include "hrtimer.h"
 #include "units.h"
+#include <errno.h>
 #include <lauxlib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +26,8 @@ struct task {
     int err_ref; /* traceback of a failed task */
     int state;
     int nargs;
-    int joined; /* a failure seen by a joiner no longer fails the run */
+    int joined;               /* a failure seen by a joiner no longer fails the run */
+    int parked, wake_pending; /* s3d.park() / task:wake() */
     deferred start;
     sched_wait self_wait; /* sleep and join of this task */
     uv_timer_t *timer;    /* for sleep, allocated on first use */
@@ -194,6 +197,43 @@ static int l_task_join(lua_State *L)
     return sched_suspend(L, w, push_task_results, t);
 }
 
+static int push_nothing(lua_State *L, void *op)
+{
+    (void)L, (void)op;
+    return 0;
+}
+
+/* s3d.park(): the running task sleeps until another calls its :wake(); a
+ * wake that came first makes park return at once (none is lost). */
+static int l_park(lua_State *L)
+{
+    rt *r = rt_self;
+    if (!sched_in_task(L)) return luaL_error(L, "park: only a task can park (s3d.spawn)");
+    task *t = r->current;
+    if (t->wake_pending) {
+        t->wake_pending = 0;
+        return 0;
+    }
+    sched_wait *w = &t->self_wait;
+    memset(w, 0, sizeof *w);
+    t->parked = 1;
+    return sched_suspend(L, w, push_nothing, NULL);
+}
+
+/* task:wake(): resumes a parked task on the next loop turn. */
+static int l_task_wake(lua_State *L)
+{
+    task *t = check_task(L, 1);
+    if (t->parked) {
+        t->parked = 0;
+        t->self_wait.later.fn = wake_later;
+        rt_defer(rt_self, &t->self_wait.later);
+    } else if (t->state != TASK_DONE && t->state != TASK_FAILED) {
+        t->wake_pending = 1;
+    }
+    return 0;
+}
+
 static int l_task_status(lua_State *L)
 {
     static const char *names[] = {"queued", "running", "done", "failed"};
@@ -229,12 +269,6 @@ static int l_wait(lua_State *L)
 static void sleep_timer_cb(uv_timer_t *h)
 {
     sched_complete(h->data);
-}
-
-static int push_nothing(lua_State *L, void *op)
-{
-    (void)L, (void)op;
-    return 0;
 }
 
 static void yield_now(deferred *d)
@@ -281,6 +315,34 @@ static int l_sleep(lua_State *L)
     int rc = rt_block_until(r, &w.done, &why);
     uv_close((uv_handle_t *)timer, timer_free);
     if (rc) return luaL_error(L, "%s", why);
+    return 0;
+}
+
+/* s3d.sleep_until(t): returns at the monotonic time t (ns, s3d.now()'s
+ * clock) to within microseconds (hrtimer.c); at once when t has passed, and
+ * without yielding then: s3d.now() - t tells how late the caller is. */
+static int l_sleep_until(lua_State *L)
+{
+    rt *r = rt_self;
+    lua_Number t = luaL_checknumber(L, 1);
+    uint64_t due = t > 0 ? (uint64_t)t : 0, now = uv_hrtime();
+    if (due <= now) return 0;
+    if (due - now <= HRTIMER_MIN_WAIT_NS) {
+        hrtimer_spin_until(due);
+        return 0;
+    }
+    if (sched_in_task(L)) {
+        sched_wait *w = &r->current->self_wait;
+        memset(w, 0, sizeof *w);
+        if (hrtimer_add(r, due, w))
+            return luaL_error(L, "sleep_until: timerfd: %s", strerror(errno));
+        return sched_suspend(L, w, push_nothing, NULL);
+    }
+    sched_wait w;
+    memset(&w, 0, sizeof w);
+    if (hrtimer_add(r, due, &w)) return luaL_error(L, "sleep_until: timerfd: %s", strerror(errno));
+    const char *why;
+    if (rt_block_until(r, &w.done, &why)) return luaL_error(L, "%s", why);
     return 0;
 }
 
@@ -361,11 +423,13 @@ static int l_live_tasks(lua_State *L)
 int luaopen_s3dlua_sched(lua_State *L)
 {
     static const luaL_Reg task_methods[] = {
-        {"join", l_task_join}, {"status", l_task_status}, {NULL, NULL}};
+        {"join", l_task_join}, {"status", l_task_status}, {"wake", l_task_wake}, {NULL, NULL}};
     static const luaL_Reg funcs[] = {
         {"spawn", l_spawn},
         {"wait_all", l_wait},
         {"sleep", l_sleep},
+        {"sleep_until", l_sleep_until},
+        {"park", l_park},
         {"now", l_now},
         {"size", l_size},
         {"duration", l_duration},

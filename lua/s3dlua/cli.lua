@@ -83,6 +83,25 @@ percentiles (from each entry's duration) of an op-log: ours, s3dlio's or warp's,
 TSV/CSV/JSONL, plain or zstd. convert: every entry of IN into OUT, in the format
 OUT's name says (.tsv, .jsonl, + .zst), times to the nanosecond.
 example: s3dlua oplog stats run.tsv.zst]],
+  replay = [[
+usage: s3dlua replay OPLOG [--target URI] [--map FROM=TO ...] [--speed X] [--fast]
+                     [--concurrency N] [--filter GET,PUT] [--match GLOB]
+                     [--from T] [--to T] [--prepare] [--dry-run] [--stop-on-error]
+                     [--window SECS] [--skip-bad] [--json]
+Runs the operations of an op-log (ours, s3dlio's or warp's; TSV/CSV/JSONL,
+plain or zstd) again, each at its logged start time scaled by 1/X: --speed 10
+replays a 10-minute log in 1 minute, 0.1 stretches it tenfold; --fast ignores
+the times. PUTs write generated data of the logged size; GETs read and discard.
+--target URI replaces each entry's scheme://bucket/ (or file:/// root) by URI;
+--map FROM=TO replaces a URI prefix (repeatable, checked first). --concurrency
+caps the ops in flight (default 1000): an op due while all are busy starts late
+and the report says by how much. --filter keeps these ops, --match URIs matching
+GLOB, --from/--to a time window (seconds after the first entry, or RFC 3339).
+--prepare first creates every object the log reads before writing it, so an
+empty target works. --dry-run prints the schedule (offset, op, URI, bytes)
+without I/O. With --op-log FILE the replay logs its own operations.
+Exit status: 0 when every op succeeded, 1 when one failed.
+example: s3dlua replay run.tsv.zst --target file:///tmp/replay/ --speed 10 --prepare]],
   datagen = [[
 usage: s3dlua datagen --size SIZE [--dedup N] [--compress N] [--seed S] [--block SIZE]
                       [-o URI|-]
@@ -391,7 +410,7 @@ local function oplog_stats(path, as_json)
   local first, last, n = math.huge, 0, 0
   local all = s3d.stats.histogram { preset = "training" } -- up to 10 s, 3 digits
   local ok, err = pcall(function()
-    for e in s3d.oplog.reader(path) do
+    for e in s3d.oplog.reader(path, { light = true }) do
       local o = by[e.op]
       if not o then
         o = { op = e.op, n = 0, bytes = 0, errors = 0, h = s3d.stats.histogram { preset = "training" } }
@@ -450,6 +469,66 @@ commands.oplog = function(args)
     return 0
   end
   usage_error("oplog stats FILE | oplog convert IN OUT")
+end
+
+---------------------------------------------------------------- replay
+commands.replay = function(args)
+  local flags = { ["--fast"] = "fast", ["--prepare"] = "prepare", ["--dry-run"] = "dry_run",
+    ["--stop-on-error"] = "stop_on_error", ["--skip-bad"] = "skip_bad", ["--json"] = "json" }
+  local values = { ["--target"] = "target", ["--speed"] = "speed", ["--concurrency"] = "concurrency",
+    ["--filter"] = "filter", ["--match"] = "match", ["--from"] = "from", ["--to"] = "to",
+    ["--window"] = "window" }
+  -- --map may be given several times
+  local maps, rest = {}, {}
+  local i = 1
+  while i <= #args do
+    local a = args[i]
+    if a == "--map" then
+      if not args[i + 1] then usage_error("--map needs FROM=TO") end
+      maps[#maps + 1] = args[i + 1]
+      i = i + 1
+    elseif a:match("^%-%-map=") then
+      maps[#maps + 1] = a:sub(7)
+    else
+      rest[#rest + 1] = a
+    end
+    i = i + 1
+  end
+  local opts, pos = parse(rest, flags, values)
+  if opts.help then return "help" end
+  if #pos ~= 1 then usage_error("replay needs one op-log") end
+  if THREAD ~= 1 then return 0 end -- one schedule: the other threads would replay it again
+  for _, m in ipairs(maps) do
+    if not m:find("=", 1, true) then usage_error("--map '" .. m .. "' is not FROM=TO") end
+  end
+  local function number(name, v, min)
+    if v == nil then return nil end
+    local n = tonumber(v)
+    if not n or n < min or n ~= n or n == math.huge then
+      usage_error(name .. " needs a number" .. (min > 0 and " > 0" or "") .. ", not '" .. v .. "'")
+    end
+    return n
+  end
+  local speed = number("--speed", opts.speed, 0)
+  if speed == 0 then usage_error("--speed needs a number > 0, not '" .. opts.speed .. "'") end
+  local conc = number("--concurrency", opts.concurrency, 1)
+  local replay = require "s3dlua.replay"
+  local o = { log = pos[1], target = opts.target and s3d.to_uri(opts.target), map = maps,
+    speed = speed, fast = opts.fast, concurrency = conc and math.floor(conc), filter = opts.filter,
+    match = opts.match, from = tonumber(opts.from) or opts.from, to = tonumber(opts.to) or opts.to,
+    prepare = opts.prepare, stop_on_error = opts.stop_on_error, skip_bad = opts.skip_bad,
+    window = number("--window", opts.window, 0) }
+  if opts.dry_run then o.dry_run = function(line) print(line) end end
+  local ok, report = pcall(replay.run, o)
+  if not ok then fail("replay", plain_error(report)) end
+  if opts.json then
+    print(json(report))
+  elseif opts.dry_run then
+    io.stderr:write(replay.format(report), "\n")
+  else
+    print(replay.format(report))
+  end
+  return (report.failed or 0) > 0 and 1 or 0
 end
 
 ---------------------------------------------------------------- tfrecord
