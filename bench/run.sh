@@ -10,7 +10,8 @@
 # mktemp -d directory under BENCH_DIR, removed on exit (also on Ctrl-C). Knobs for quick
 # runs: BENCH_SIZE_MIB (1024), BENCH_SEQ_REPS (5), BENCH_REPS (3, random reads and the rest),
 # BENCH_RR_SECS (2), BENCH_NULL_SECS (2), BENCH_DATAGEN_GIB (4), BENCH_TFR_MIB (2048),
-# BENCH_ONLY="seq rand hist tasks null datagen tfrecord" (any subset).
+# BENCH_OPLOG_LINES (10000000), BENCH_REPLAY_OPS (100000),
+# BENCH_ONLY="seq rand hist tasks null datagen tfrecord oplog replay" (any subset).
 set -u -o pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.." || exit 1
@@ -23,7 +24,7 @@ SEQ_REPS=${BENCH_SEQ_REPS:-5} # page-cache writes on a shared VM stall now and t
 REPS=${BENCH_REPS:-3}
 RR_SECS=${BENCH_RR_SECS:-2}
 NULL_SECS=${BENCH_NULL_SECS:-2}
-ONLY=${BENCH_ONLY:-seq rand hist tasks null datagen tfrecord}
+ONLY=${BENCH_ONLY:-seq rand hist tasks null datagen tfrecord oplog replay}
 TMO="timeout --foreground -k 5 300" # no step may hang the run; Ctrl-C still reaches it
 
 BENCH_NAME=bench
@@ -404,6 +405,81 @@ if want tfrecord; then
     row "tfrecord-index, records of 0..2000 B" "GB/s" "$(tm sidx)" "cat FILE > /dev/null" "$(tm scat)" higher
     row "CRC-32C, 1 MiB in cache" "GB/s" "$(tm isal)" "SSE4.2 crc32 loop" "$(tm sse)" higher
     rm -f "$TFR" "$TFS" "$W/bench.idx" "$W/small.idx"
+fi
+
+# ---- 8. op-log reader ----
+if want oplog; then
+    OL_LINES=${BENCH_OPLOG_LINES:-10000000}
+    OL=$W/bench-oplog.tsv.zst
+    note "op-log reader: a ${OL_LINES}-entry .tsv.zst written by the real writer (bench/oplog_gen.lua on"
+    note "  null://, 16 tasks, completion order), read by bench/oplog_read.lua: s3d.oplog.reader with"
+    note "  light records (op, bytes and the key of each entry read as Lua strings, as a replay does), and"
+    note "  with a table per entry; baseline: zstd -dc FILE > /dev/null (decompression alone, lines/s)."
+    note "  Peak RSS (GNU time %M) minus that of s3dlua running an empty script."
+    command -v zstd >/dev/null || die "zstd not found"
+    $TMO "$S3DLUA" --op-log "$OL" run bench/oplog_gen.lua "$OL_LINES" || die "oplog_gen.lua failed"
+    [ "$(zstd -dc "$OL" | wc -l)" = $((OL_LINES + 1)) ] || die "the generated log does not have $OL_LINES entries"
+    echo 'return 0' >"$W/empty.lua"
+    rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+    declare -A OR=()
+    for i in $(seq "$REPS"); do
+        t0=$(date +%s%N)
+        zstd -dc "$OL" >/dev/null || die "zstd -dc failed"
+        OR[zstd]+=" $(awk -v n="$OL_LINES" -v t="$(($(date +%s%N) - t0))" 'BEGIN { printf "%.3f", n / t * 1e3 }')"
+        out=$(/usr/bin/time -f "rss_kb=%M" $TMO "$S3DLUA" run bench/oplog_read.lua "$OL" light 2>&1) || die "oplog_read.lua failed: $out"
+        [ "$(kv "$out" entries)" = "$OL_LINES" ] || die "the reader saw $(kv "$out" entries) entries"
+        OR[light]+=" $(awk -v v="$(kv "$out" per_s)" 'BEGIN { printf "%.3f", v / 1e6 }')"
+        OR[rss]+=" $(kv "$out" rss_kb)"
+        OR[base]+=" $(rss "$S3DLUA" run "$W/empty.lua")"
+    done
+    out=$($TMO "$S3DLUA" run bench/oplog_read.lua "$OL" table) || die "oplog_read.lua table failed: $out"
+    OR[table]=$(awk -v v="$(kv "$out" per_s)" 'BEGIN { printf "%.3f", v / 1e6 }')
+    for k in zstd light rss base; do note "  runs $k:${OR[$k]}"; done
+    om() { local -a v; read -ra v <<<"${OR[$1]}"; median "${v[@]}"; }
+    row "op-log reader, light records" "M entr/s" "$(om light)" "goal (issue 7)" 3 higher 1.0
+    row "op-log reader, light records" "M entr/s" "$(om light)" "zstd -dc > /dev/null, lines" "$(om zstd)" higher
+    row "op-log reader, a table per entry" "M entr/s" "${OR[table]}" "light records" "$(om light)" higher
+    row "op-log reader peak RSS above an empty run" "MB" "$(awk -v a="$(om rss)" -v b="$(om base)" 'BEGIN { printf "%.1f", (a - b) / 1024 }')" "goal (issue 7)" 8 lower 1.0
+    rm -f "$OL"
+fi
+
+# ---- 9. replay ----
+if want replay; then
+    RP_OPS=${BENCH_REPLAY_OPS:-100000}
+    note "replay: ${RP_OPS}-entry logs (bench/replay_log.lua: 9 GETs to 1 PUT of 4 KiB over 1000 keys),"
+    note "  entries 50 us x SPEED apart, so that every speed replays at 20 000 ops/s for $((RP_OPS / 20000)) s;"
+    note "  s3dlua replay LOG --target URI --speed SPEED --json (file:// with --prepare first; null://"
+    note "  is the engine alone). Lateness: how long after its scheduled time each op started."
+    note "  Schedule error: when the last op started vs span / speed. Goals from issue 7."
+    declare -A RP=()
+    for sp in 0.1 1 10; do
+        gap=$(awk -v s="$sp" 'BEGIN { printf "%d", 50000 * s }')
+        $TMO "$S3DLUA" run bench/replay_log.lua "$W/replay-$sp.tsv" "$RP_OPS" "$gap" || die "replay_log.lua failed"
+        for tgt in null file; do
+            uri="null://bench/"
+            [ "$tgt" = file ] && uri="file://$W/replay/" && rm -rf "$W/replay"
+            args=()
+            [ "$tgt" = file ] && args=(--prepare)
+            out=$($TMO "$S3DLUA" replay "$W/replay-$sp.tsv" --target "$uri" --speed "$sp" --json "${args[@]}") || die "replay failed: $out"
+            # the JSON report, read by s3dlua itself (lua-cjson): no jq needed
+            fig=$("$S3DLUA" -e 'local r = require("cjson").decode(io.read("*a"))
+                local l = r.lateness
+                print(("p99=%.1f err=%.4f done=%d p50=%.1f p999=%.1f max=%.1f"):format(l.p99_us,
+                  math.abs(r.schedule_s - r.expected_s) / r.expected_s * 100, r.done, l.p50_us,
+                  l.p999_us, l.max_us))' <<<"$out") || die "cannot read the replay report: $out"
+            RP[$tgt-$sp-p99]=$(kv "$fig" p99)
+            RP[$tgt-$sp-err]=$(kv "$fig" err)
+            [ "$(kv "$fig" done)" = "$RP_OPS" ] || die "replay $tgt speed $sp did $(kv "$fig" done) of $RP_OPS ops"
+            note "  $tgt speed $sp: lateness us $fig"
+        done
+        rm -f "$W/replay-$sp.tsv"
+    done
+    for sp in 0.1 1 10; do
+        row "replay file:// 20k ops/s speed $sp: lateness p99" "us" "${RP[file-$sp-p99]}" "goal (issue 7)" 100 lower 1.0
+        row "replay file:// speed $sp: schedule error" "%" "${RP[file-$sp-err]}" "goal (issue 7)" 1 lower 1.0
+        row "replay null:// 20k ops/s speed $sp: lateness p99" "us" "${RP[null-$sp-p99]}" "goal (issue 7)" 100 lower 1.0
+    done
+    rm -rf "$W/replay"
 fi
 
 echo

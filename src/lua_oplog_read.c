@@ -115,23 +115,24 @@ static int l_gc(lua_State *L)
     return 0;
 }
 
-/* reader(path [, {skip_bad=}]) -> iterator, state (the reader userdata) */
+/* reader(path [, {skip_bad=, name=}]) -> iterator, state (the reader userdata) */
 static int l_reader(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
-    char err[600];
-    oplog_reader *r = oplog_reader_open(path, err, sizeof err);
-    if (!r) return luaL_error(L, "%s", err);
     reader_ud *u = lua_newuserdata(L, sizeof *u);
     memset(u, 0, sizeof *u);
-    u->r = r;
+    luaL_getmetatable(L, READER_MT); /* from here on, __gc closes what is opened */
+    lua_setmetatable(L, -2);
+    char err[600];
+    if (!(u->r = oplog_reader_open(path, err, sizeof err))) return luaL_error(L, "%s", err);
     if (lua_istable(L, 2)) {
         lua_getfield(L, 2, "skip_bad");
         u->skip_bad = lua_toboolean(L, -1);
-        lua_pop(L, 1);
+        lua_getfield(L, 2, "name"); /* what errors call the log: the URI it came from */
+        if (lua_isstring(L, -1) && oplog_reader_set_name(u->r, lua_tostring(L, -1)))
+            return luaL_error(L, "out of memory");
+        lua_pop(L, 2);
     }
-    luaL_getmetatable(L, READER_MT);
-    lua_setmetatable(L, -2);
     lua_pushvalue(L, -1);
     lua_pushcclosure(L, l_next, 1);
     lua_insert(L, -2);

@@ -314,6 +314,15 @@ oplog_reader *oplog_reader_open(const char *path, char *err, size_t errlen)
     return r;
 }
 
+int oplog_reader_set_name(oplog_reader *r, const char *name)
+{
+    char *p = strdup(name);
+    if (!p) return -1;
+    free(r->path);
+    r->path = p;
+    return 0;
+}
+
 void oplog_reader_close(oplog_reader *r)
 {
     if (!r) return;

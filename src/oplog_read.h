@@ -1,4 +1,4 @@
-/* oplog_read.h - streaming op-log reader (DESIGN 5). Work in progress. */
+/* oplog_read.h - streaming op-log reader (DESIGN 5). */
 #ifndef S3D_OPLOG_READ_H
 #define S3D_OPLOG_READ_H
 #include <stddef.h>
@@ -22,6 +22,8 @@ oplog_reader *oplog_reader_open(const char *path, char *err, size_t errlen);
  * -2: the input itself failed (unreadable, corrupt or cut zstd): no more. */
 int oplog_reader_next(oplog_reader *r, oplog_rec *rec);
 const char *oplog_reader_error(const oplog_reader *r);
+/* The name errors give for the log (a URI it was fetched from); 0 or -1. */
+int oplog_reader_set_name(oplog_reader *r, const char *name);
 void oplog_reader_close(oplog_reader *r);
 /* RFC 3339 ("2026-11-24T10:00:00.123456789Z", "...+02:00", fraction of any
  * length or none) -> ns since the epoch; -1 when it is not one. */

@@ -7,9 +7,9 @@
 -- `s3dlua --op-log FILE CMD ...` does the same for every store a command or
 -- script opens. Format: DESIGN 5 (the 13 TSV columns of s3dlio/warp).
 --
---   for e in s3d.oplog.reader(path [, {skip_bad = true, light = true}]) do ... end
+--   for e in s3d.oplog.reader(path_or_uri [, {skip_bad = true, light = true}]) do ... end
 -- reads ours, s3dlio's and warp's logs (TSV/CSV/JSONL, plain or zstd) in fixed
--- memory. An entry has idx thread op client_id n_objects bytes endpoint file
+-- memory, from a file or any store's URI (s3://b/run.tsv.zst). An entry has idx thread op client_id n_objects bytes endpoint file
 -- error, start first_byte end (seconds since the epoch), duration_ns, t_ns
 -- (exact ns since the first entry's start) and line. Plain entries are tables;
 -- with light = true each entry is one reused FFI record, valid until the next
@@ -57,8 +57,44 @@ ffi.metatype("s3d_oplog_light", {
   end,
 })
 
+-- A log in an object store is fetched (4 MiB ranged GETs, two ahead) into
+-- a temporary file first: the reader then streams it from disk in fixed
+-- memory, and the temporary file is gone as soon as the reader has it open.
+local function fetch(uri)
+  local s3d, pieces = require "s3dlua", require "s3dlua.pieces"
+  local st, key = s3d.open_uri(uri)
+  if not st then error(tostring(key), 0) end
+  local info, err = st:stat(key)
+  if not info then error(uri .. ": " .. tostring(err), 0) end
+  local path = os.tmpname()
+  local f = assert(io.open(path, "wb"))
+  local bufs = pieces.task_buffers("oplog", 2, pieces.CHUNK)
+  local ok, perr = pieces.each(st, key, info.size, bufs, function(buf)
+    local wrote, werr = f:write(buf:tostring())
+    if not wrote then return nil, path .. ": " .. tostring(werr) end
+    return true
+  end)
+  local closed, cerr = f:close()
+  if not ok or not closed then
+    os.remove(path)
+    error(uri .. ": " .. tostring(perr or cerr), 0)
+  end
+  return path
+end
+
 local function reader(path, opts)
-  local it, state = rd.reader(path, opts)
+  local scheme = type(path) == "string" and path:match("^([%a][%w+.-]*)://")
+  local fetched
+  if scheme == "file" or scheme == "direct" then
+    path = path:gsub("^%a+://", "")
+  elseif scheme then
+    fetched = fetch(path)
+    opts = setmetatable({ name = path }, { __index = opts })
+    path = fetched
+  end
+  local okr, it, state = pcall(rd.reader, path, opts)
+  if fetched then os.remove(fetched) end -- the reader holds it open
+  if not okr then error(it, 2) end
   if not (opts and opts.light) then return it, state end
   local rec, next_light = ffi.new("s3d_oplog_light"), C.s3d_oplog_next_light
   return function()

@@ -297,9 +297,11 @@ local function run_pool(next_entry, cap, run_op, stats, o, sched)
     end
   end
 
+  local fatal -- a reader error: the run stops and run() raises it
   me = s3d.spawn(function()
     while not stopping do
-      local en = next_entry()
+      local ok, en = pcall(next_entry)
+      if not ok then fatal = en break end
       if not en then break end
       if sched then en.due = sched(en) end
       if en.due then s3d.sleep_until(en.due) end
@@ -324,6 +326,7 @@ local function run_pool(next_entry, cap, run_op, stats, o, sched)
   end)
   s3d.wait(me)
   s3d.wait(workers)
+  if fatal then error(fatal, 0) end
 end
 
 ---------------------------------------------------------------- prepare
