@@ -6,8 +6,8 @@
  * replay at 20k ops/s waits 50 us at a time, and spinning most of that
  * burnt a core, which a VM's CPU quota then took back as millisecond stalls
  * (measured: p99 lateness 4.4 ms at 10k ops/s with a fixed 60 us margin,
- * 78 us without). The poll is only active while someone waits, so an idle
- * timer never keeps the loop alive. */
+ * 78 us without). The poll is referenced only while someone waits, so an
+ * idle timer never keeps the loop alive. */
 #include "hrtimer.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -101,9 +101,13 @@ static void on_fire(uv_poll_t *p, int status, int events)
     }
     if (t->n) {
         arm(t);
-    } else if (t->polling) {
-        uv_poll_stop(&t->poll);
-        t->polling = 0;
+    } else {
+        /* nobody waits: the poll stays (no epoll_ctl per sleep) but no
+         * longer keeps the loop alive, and the timerfd is disarmed */
+        struct itimerspec off = {{0, 0}, {0, 0}};
+        timerfd_settime(t->fd, TFD_TIMER_ABSTIME, &off, NULL);
+        t->armed = 0;
+        uv_unref((uv_handle_t *)&t->poll);
     }
 }
 
@@ -136,6 +140,7 @@ int hrtimer_add(rt *r, uint64_t due, sched_wait *w)
         uv_poll_start(&t->poll, UV_READABLE, on_fire);
         t->polling = 1;
     }
+    uv_ref((uv_handle_t *)&t->poll);
     arm(t);
     return 0;
 }

@@ -73,6 +73,7 @@ struct oplog_reader {
     int chunk_ready[2];
     int cur;          /* the chunk being parsed, -1 before the first */
     int stop;         /* the reader is closing: the input thread quits */
+    int at_end;       /* the input thread delivered the end */
     int input_failed; /* a chunk was delivered; the failure comes with the next */
     char input_err[300];
     char delim;
@@ -162,6 +163,7 @@ static void *input_main(void *arg)
 static int refill(oplog_reader *r)
 {
     r->text_pos = r->text_len = 0;
+    if (r->at_end) return 0; /* the input thread is gone: nothing will come */
     int next = r->cur < 0 ? 0 : r->cur ^ 1;
     pthread_mutex_lock(&r->mu);
     if (r->cur >= 0 && r->chunk_len[r->cur] > 0) {
@@ -177,7 +179,10 @@ static int refill(oplog_reader *r)
         return -1;
     }
     r->cur = next;
-    if (n == 0) return 0;
+    if (n == 0) {
+        r->at_end = 1;
+        return 0;
+    }
     r->text = r->chunk[next];
     r->text_len = (size_t)n;
     return 1;

@@ -83,6 +83,7 @@ void rt_drain(rt *r)
                     r->live_tasks);
             r->failed_tasks += r->live_tasks;
             r->live_tasks = 0;
+            r->drain_epoch++; /* a given-up task that is woken later ends uncounted */
             break;
         }
     }
@@ -197,6 +198,9 @@ static void close_walk(uv_handle_t *h, void *arg)
 void rt_close(rt *r)
 {
     rt_drain(r);
+    /* what is still queued can only wake tasks the drain gave up on; their
+     * coroutines go with the state */
+    r->dq_head = r->dq_tail = NULL;
     if (r->L) lua_close(r->L); /* finalizers may close handles; run the loop after */
     r->L = NULL;
     http_thread_shutdown(r);

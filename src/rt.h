@@ -25,7 +25,8 @@ typedef struct rt {
     struct task *current; /* task whose coroutine is running, NULL at top level */
     int live_tasks;
     int failed_tasks;
-    uv_idle_t idle; /* drains the deferred queue */
+    unsigned drain_epoch; /* tasks spawned before the last give-up are no longer counted */
+    uv_idle_t idle;       /* drains the deferred queue */
     deferred *dq_head, *dq_tail;
     struct s3d_req *free_reqs; /* request pool: no allocation per operation */
     struct s3d_req *staging;   /* built but not yet submitted: reused if building raised */

@@ -28,9 +28,9 @@ struct task {
     int nargs;
     int joined;               /* a failure seen by a joiner no longer fails the run */
     int parked, wake_pending; /* s3d.park() / task:wake() */
+    unsigned epoch;           /* rt's drain_epoch when spawned */
     deferred start;
     sched_wait self_wait; /* sleep and join of this task */
-    uv_timer_t *timer;    /* for sleep, allocated on first use */
     sched_wait *joiners;
 };
 
@@ -64,11 +64,6 @@ static void wake_later(deferred *d)
     sched_complete(w);
 }
 
-static void timer_free(uv_handle_t *h)
-{
-    free(h);
-}
-
 static void task_finish(task *t, int status)
 {
     rt *r = rt_self;
@@ -89,17 +84,13 @@ static void task_finish(task *t, int status)
     } else {
         t->state = TASK_DONE;
     }
-    if (t->timer) {
-        uv_close((uv_handle_t *)t->timer, timer_free);
-        t->timer = NULL;
-    }
     for (sched_wait *w = t->joiners, *next; w; w = next) {
         next = w->next;
         w->later.fn = wake_later;
         rt_defer(r, &w->later);
     }
     t->joiners = NULL;
-    r->live_tasks--;
+    if (t->epoch == r->drain_epoch) r->live_tasks--;
     int ref = t->ud_ref;
     t->ud_ref = LUA_NOREF;
     luaL_unref(L, LUA_REGISTRYINDEX, ref); /* t may be collected from here on */
@@ -158,6 +149,7 @@ static int l_spawn(lua_State *L)
     t->nargs = n - 1;
     t->state = TASK_QUEUED;
     t->start.fn = task_start;
+    t->epoch = r->drain_epoch;
     r->live_tasks++;
     rt_defer(r, &t->start);
     return 1;
@@ -266,15 +258,35 @@ static int l_wait(lua_State *L)
     return 1;
 }
 
-static void sleep_timer_cb(uv_timer_t *h)
-{
-    sched_complete(h->data);
-}
-
 static void yield_now(deferred *d)
 {
     sched_wait *w = (sched_wait *)((char *)d - offsetof(sched_wait, later));
     sched_complete(w);
+}
+
+/* Returns at the monotonic time due (hrtimer.c: microseconds, never early):
+ * a task yields meanwhile; a top-level caller runs the loop. */
+static int wait_until(lua_State *L, uint64_t due, const char *name)
+{
+    rt *r = rt_self;
+    uint64_t now = uv_hrtime();
+    if (due <= now) return 0;
+    if (due - now <= HRTIMER_MIN_WAIT_NS) {
+        hrtimer_spin_until(due);
+        return 0;
+    }
+    sched_wait local, *w = sched_in_task(L) ? &r->current->self_wait : &local;
+    if (w == &local && r->in_loop)
+        return luaL_error(L,
+                          "%s: a blocking call cannot run inside the event loop: call it from a "
+                          "task (s3d.spawn) and not from a plain coroutine or callback",
+                          name);
+    memset(w, 0, sizeof *w);
+    if (hrtimer_add(r, due, w)) return luaL_error(L, "%s: timerfd: %s", name, strerror(errno));
+    if (w != &local) return sched_suspend(L, w, push_nothing, NULL);
+    const char *why;
+    if (rt_block_until(r, &local.done, &why)) return luaL_error(L, "%s", why);
+    return 0;
 }
 
 /* s3d.sleep(duration): seconds as a number or "500ms". 0 just lets others run. */
@@ -282,68 +294,24 @@ static int l_sleep(lua_State *L)
 {
     rt *r = rt_self;
     uint64_t ns = sched_check_duration_ns(L, 1);
-    uint64_t ms = (ns + 999999) / 1000000;
-    if (sched_in_task(L)) {
-        task *t = r->current;
-        sched_wait *w = &t->self_wait;
+    if (ns == 0) {
+        if (!sched_in_task(L)) return 0;
+        sched_wait *w = &r->current->self_wait;
         memset(w, 0, sizeof *w);
-        if (ms == 0) {
-            w->later.fn = yield_now;
-            rt_defer(r, &w->later);
-            return sched_suspend(L, w, push_nothing, NULL);
-        }
-        if (!t->timer) {
-            t->timer = malloc(sizeof *t->timer);
-            if (!t->timer) return luaL_error(L, "out of memory");
-            uv_timer_init(&r->loop, t->timer);
-        }
-        t->timer->data = w;
-        uv_update_time(&r->loop); /* the cached loop time may be stale: sleep from now */
-        uv_timer_start(t->timer, sleep_timer_cb, ms, 0);
+        w->later.fn = yield_now;
+        rt_defer(r, &w->later);
         return sched_suspend(L, w, push_nothing, NULL);
     }
-    if (ms == 0) return 0;
-    sched_wait w;
-    memset(&w, 0, sizeof w);
-    uv_timer_t *timer = malloc(sizeof *timer);
-    if (!timer) return luaL_error(L, "out of memory");
-    uv_timer_init(&r->loop, timer);
-    timer->data = &w;
-    uv_update_time(&r->loop);
-    uv_timer_start(timer, sleep_timer_cb, ms, 0);
-    const char *why;
-    int rc = rt_block_until(r, &w.done, &why);
-    uv_close((uv_handle_t *)timer, timer_free);
-    if (rc) return luaL_error(L, "%s", why);
-    return 0;
+    return wait_until(L, uv_hrtime() + ns, "sleep");
 }
 
 /* s3d.sleep_until(t): returns at the monotonic time t (ns, s3d.now()'s
- * clock) to within microseconds (hrtimer.c); at once when t has passed, and
- * without yielding then: s3d.now() - t tells how late the caller is. */
+ * clock) to within microseconds; at once when t has passed, and without
+ * yielding then: s3d.now() - t tells how late the caller is. */
 static int l_sleep_until(lua_State *L)
 {
-    rt *r = rt_self;
     lua_Number t = luaL_checknumber(L, 1);
-    uint64_t due = t > 0 ? (uint64_t)t : 0, now = uv_hrtime();
-    if (due <= now) return 0;
-    if (due - now <= HRTIMER_MIN_WAIT_NS) {
-        hrtimer_spin_until(due);
-        return 0;
-    }
-    if (sched_in_task(L)) {
-        sched_wait *w = &r->current->self_wait;
-        memset(w, 0, sizeof *w);
-        if (hrtimer_add(r, due, w))
-            return luaL_error(L, "sleep_until: timerfd: %s", strerror(errno));
-        return sched_suspend(L, w, push_nothing, NULL);
-    }
-    sched_wait w;
-    memset(&w, 0, sizeof w);
-    if (hrtimer_add(r, due, &w)) return luaL_error(L, "sleep_until: timerfd: %s", strerror(errno));
-    const char *why;
-    if (rt_block_until(r, &w.done, &why)) return luaL_error(L, "%s", why);
-    return 0;
+    return wait_until(L, t > 0 ? (uint64_t)t : 0, "sleep_until");
 }
 
 /* s3d.now() -> monotonic nanoseconds. */

@@ -2,8 +2,10 @@
  *
  * Keys are paths under the store's prefix. A put writes a temporary file in
  * the target directory and renames it into place, so a reader never sees half
- * an object and a failed put leaves nothing behind. Every blocking call runs on
- * libuv's thread pool; the loop thread only submits and completes. direct://
+ * an object and a failed put leaves nothing behind. Every call that may block
+ * runs on libuv's thread pool; the loop thread only submits and completes,
+ * and serves what cannot block: a small GET or a stat whose path is in the
+ * dentry cache and whose bytes are in the page cache. direct://
  * reads and writes through page-aligned buffers at aligned offsets and writes
  * an unaligned tail with O_DIRECT switched off for that last write. */
 #include "store.h"
@@ -15,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -23,6 +27,7 @@
 #define CHUNK               (1u << 20) /* discard reads and direct staging go through 1 MiB */
 #define AUTO_SEQUENTIAL_MIN (64ull << 20)
 #define TMP_MARK            ".s3dlua-tmp."
+#define INLINE_MAX          (256u << 10) /* GETs up to this size may be served on the loop */
 
 struct s3d_stream {
     int fd;
@@ -683,6 +688,89 @@ static void file_after(uv_work_t *w, int status)
     req->done(req);
 }
 
+/* 1 while openat2 may be tried: not on kernels without it (ENOSYS, then
+ * never again), nor under valgrind (3.19 does not know the call and prints
+ * a warning for each; its preload library names it). */
+static atomic_int openat2_state; /* 0: not known yet, 1: usable, -1: not */
+
+/* Opens path only if every step of its resolution is in the dentry cache
+ * (openat2 RESOLVE_CACHED, Linux 5.12); -1 (EAGAIN, ENOSYS, ...) otherwise. */
+static int open_cached(const char *path, int flags)
+{
+    int state = atomic_load(&openat2_state);
+    if (!state) {
+        const char *pre = getenv("LD_PRELOAD");
+        state = pre && strstr(pre, "vgpreload") ? -1 : 1;
+        atomic_store(&openat2_state, state);
+    }
+    if (state < 0) return -1;
+    struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC), .resolve = RESOLVE_CACHED};
+    int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+    if (fd < 0 && errno == ENOSYS) atomic_store(&openat2_state, -1);
+    return fd;
+}
+
+/* The cosocket pattern for small objects: a GET (up to INLINE_MAX bytes) or a
+ * stat whose path is cached and whose bytes are in the page cache is served
+ * on the loop thread with calls that cannot block (RESOLVE_CACHED,
+ * preadv2 RWF_NOWAIT). That saves the pool's round trip: two cross-thread
+ * wake-ups and libuv's async spin, measured at ~60 us of CPU per small-file
+ * GET on a 2-vCPU VM, more than the read itself. Returns 1 when the request
+ * is done; 0 sends it to the pool, which also reports every error. */
+static int serve_nowait(s3d_req *req)
+{
+    char path[PATH_MAX];
+    if (is_direct(req->store) || req->store->fadvise == FADV_DONTNEED) return 0;
+    if (build_path(req, path)) return 1; /* failed for good, with the reason */
+    int fd = open_cached(path, req->op == OP_STAT ? O_PATH : O_RDONLY);
+    if (fd < 0) return 0;
+    struct stat sb;
+    int done = 0;
+    if (fstat(fd, &sb)) goto out;
+    uint64_t size = (uint64_t)sb.st_size, off = 0, len = size;
+    if (req->op == OP_STAT) {
+        req->st.size = size;
+        req->st.mtime = (double)sb.st_mtim.tv_sec + sb.st_mtim.tv_nsec / 1e9;
+        req->st.is_dir = S_ISDIR(sb.st_mode);
+        done = 1;
+        goto out;
+    }
+    if (!S_ISREG(sb.st_mode) || size > INLINE_MAX) goto out;
+    if (req->suffix) {
+        len = req->length < size ? req->length : size;
+        off = size - len;
+    } else if (req->ranged) {
+        off = req->offset;
+        if (off > size || (off == size && size > 0)) goto out; /* the pool says why */
+        len = size - off;
+        if (req->length && req->length < len) len = req->length;
+    }
+    char *dst;
+    if (req->discard) {
+        if (ensure_bounce(req, CHUNK)) goto out;
+        dst = req->bounce;
+    } else {
+        req->buf->len = 0;
+        if (s3d_buf_reserve(req->buf, len ? (size_t)len : 1)) goto out;
+        dst = req->buf->data;
+    }
+    if (len) {
+        struct iovec iov = {dst, (size_t)len};
+        ssize_t n = preadv2(fd, &iov, 1, (off_t)off, RWF_NOWAIT);
+        if (n < 0 || (uint64_t)n != len) goto out; /* not all cached: the pool reads it */
+    }
+    apply_fadvise(fd, req->store->fadvise, size);
+    req->st.size = size;
+    req->st.mtime = (double)sb.st_mtim.tv_sec + sb.st_mtim.tv_nsec / 1e9;
+    req->t_first = uv_hrtime();
+    req->nbytes = len;
+    if (!req->discard) req->buf->len = (size_t)len;
+    done = 1;
+out:
+    close(fd);
+    return done;
+}
+
 static void file_submit(s3d_req *req)
 {
     if (req->op == OP_MKBUCKET || req->op == OP_RMBUCKET) {
@@ -692,6 +780,8 @@ static void file_submit(s3d_req *req)
         return;
     }
     if (req->op == OP_READ && read_nowait(req)) return store_complete_later(req);
+    if ((req->op == OP_GET || req->op == OP_STAT) && serve_nowait(req))
+        return store_complete_later(req);
     uv_queue_work(&rt_self->loop, &req->work, file_work, file_after);
 }
 

@@ -123,12 +123,11 @@ local function heap_pop(h)
   return top
 end
 
--- Returns next() -> the next selected entry in start order | nil, and the
--- counts table (read, selected, skipped by reason).
+-- Returns next() -> the next selected entry in start order | nil, the
+-- counts table (read, selected, skipped by reason) and the reader.
 local function entries(o)
   local counts = { read = 0, selected = 0, filtered = 0, hook = 0, unsupported = {} }
   local it, state = s3d.oplog.reader(o.log, { light = true, skip_bad = o.skip_bad })
-  counts.reader = state
   local ops, match = op_set(o.filter), o.match
   local from, to = when(o.from, "from"), when(o.to, "to")
   local retarget, on_op = retargeter(o), o.on_op
@@ -136,28 +135,20 @@ local function entries(o)
   local heap, newest, exhausted, seq = {}, -math.huge, false, 0
   local MAX_HELD = 1000000
 
+  -- cheap filters as entries are read; the time window, on_op and the op
+  -- check once they come out in start order, with times counted from the
+  -- earliest start read by then (the log's start, unless an entry is later
+  -- in the file than the window allows)
+  local origin, earliest = nil, math.huge
   local function take(e)
     local t, op = e.t_ns, e.op
     if t > newest then newest = t end
+    if t < earliest then earliest = t end
     if ops and not ops[op] then counts.filtered = counts.filtered + 1 return nil end
-    if from and (from.rel and t < from.rel * 1e9 or from.abs and e.start < from.abs) then
-      counts.filtered = counts.filtered + 1
-      return nil
-    end
-    if to and (to.rel and t > to.rel * 1e9 or to.abs and e.start > to.abs) then
-      counts.filtered = counts.filtered + 1
-      return nil
-    end
     local src = e.file
     if match and not util.glob(match, src) then counts.filtered = counts.filtered + 1 return nil end
     seq = seq + 1
-    local en = { t = t, op = op, src = src, uri = retarget(src), bytes = e.bytes, seq = seq }
-    if on_op and on_op(en) == false then counts.hook = counts.hook + 1 return nil end
-    if not RUNS[en.op] then
-      counts.unsupported[en.op] = (counts.unsupported[en.op] or 0) + 1
-      return nil
-    end
-    return en
+    return { t = t, op = op, src = src, bytes = e.bytes, seq = seq, start = e.start }
   end
 
   local function fill()
@@ -170,16 +161,47 @@ local function entries(o)
       counts.read = counts.read + 1
       local en = take(e)
       if en then heap_push(heap, en) end
-      if to and to.rel and newest > to.rel * 1e9 + window then exhausted = true end
     end
   end
 
+  -- the entry, "filtered", "skipped" (counted already) or "past" (--to: stop)
+  local function admit(en)
+    local rel = (en.t - origin) / 1e9
+    if from and (from.rel and rel < from.rel or from.abs and en.start < from.abs) then
+      return "filtered"
+    end
+    if to and (to.rel and rel > to.rel or to.abs and en.start > to.abs) then return "past" end
+    en.uri = retarget(en.src)
+    if on_op and on_op(en) == false then
+      counts.hook = counts.hook + 1
+      return "skipped"
+    end
+    if not RUNS[en.op] then
+      counts.unsupported[en.op] = (counts.unsupported[en.op] or 0) + 1
+      return "skipped"
+    end
+    return en
+  end
+
   return function()
-    fill()
-    if #heap == 0 then return nil end
-    counts.selected = counts.selected + 1
-    return heap_pop(heap)
-  end, counts
+    while true do
+      fill()
+      if #heap == 0 then return nil end
+      local en = heap_pop(heap)
+      origin = origin or earliest
+      local r = admit(en)
+      if type(r) == "table" then
+        counts.selected = counts.selected + 1
+        return r
+      end
+      if r == "past" then -- what is left is later still
+        counts.filtered = counts.filtered + 1 + #heap
+        heap, exhausted = {}, true
+        return nil
+      end
+      if r == "filtered" then counts.filtered = counts.filtered + 1 end
+    end
+  end, counts, state
 end
 
 ---------------------------------------------------------------- running ops
@@ -310,6 +332,11 @@ local function run_pool(next_entry, cap, run_op, stats, o, sched)
         s3d.park()
       end
       if stopping then break end
+      -- out of order: a start earlier than one already given out (the entry
+      -- came later in the file than the window allows)
+      local t = en.t -- (nil for --prepare's objects)
+      if t and t < (stats.t_last or t) then stats.out_of_order = (stats.out_of_order or 0) + 1 end
+      if t and (not stats.t_last or t > stats.t_last) then stats.t_last = t end
       qt = qt + 1
       queue[qt] = en
       local t = table.remove(idle)
@@ -367,18 +394,19 @@ function M.run(o)
 
   if o.dry_run then
     local out = type(o.dry_run) == "function" and o.dry_run or print
-    local next_entry, counts = entries(o)
+    local next_entry, counts, rdr = entries(o)
     local t_first, n, last = nil, 0, 0
     while true do
       local en = next_entry()
       if not en then break end
       t_first = t_first or en.t
+      -- negative: an entry later in the file than --window allows
       local at = o.fast and 0 or (en.t - t_first) / speed / 1e9
-      out(string.format("+%.6f\t%s\t%s\t%d", at, en.op, en.uri, en.bytes))
-      n, last = n + 1, at
+      out(string.format("%+.6f\t%s\t%s\t%d", at, en.op, en.uri, en.bytes))
+      n, last = n + 1, math.max(last, at)
     end
     report.dry_run, report.entries, report.counts = true, n, counts
-    report.schedule_s = last
+    report.schedule_s, report.skipped = last, rdr:skipped()
     return report
   end
 
@@ -393,17 +421,15 @@ function M.run(o)
       errors = pstats.errors }
   end
 
-  local next_entry, counts = entries(o)
+  local next_entry, counts, rdr = entries(o)
   local stats = new_stats()
-  local anchor, t_first, t_last
+  local anchor, t_first
   stats.last_start = 0
   local function sched(en)
     if not t_first then
       t_first = en.t
       anchor = s3d.now() + 1e6 -- the first op 1 ms from now: set-up is not lateness
     end
-    if en.t < (t_last or en.t) then stats.out_of_order = (stats.out_of_order or 0) + 1 end
-    if not t_last or en.t > t_last then t_last = en.t end
     if o.fast then return nil end
     return anchor + (en.t - t_first) / speed
   end
@@ -411,12 +437,12 @@ function M.run(o)
   local t_end = s3d.now()
 
   report.counts, report.failed, report.done = counts, stats.failed, stats.done
-  report.skipped = counts.reader:skipped()
-  report.counts.reader = nil
+  report.skipped = rdr:skipped()
   report.stopped = stats.stopped or false
   report.bytes, report.errors = stats.bytes, stats.errors
   report.out_of_order = stats.out_of_order or 0
-  report.span_s = t_first and (t_last - t_first) / 1e9 or 0
+  local t_last = stats.t_last
+  report.span_s = t_first and t_last and (t_last - t_first) / 1e9 or 0
   report.expected_s = report.span_s / speed
   report.schedule_s = anchor and math.max(0, stats.last_start - anchor) / 1e9 or 0
   report.wall_s = anchor and math.max(0, t_end - anchor) / 1e9 or 0
