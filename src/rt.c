@@ -79,7 +79,7 @@ void rt_drain(rt *r)
         if (!uv_run(&r->loop, UV_RUN_ONCE) && r->live_tasks > 0) {
             fprintf(stderr,
                     "s3dlua: %d task(s) are suspended with nothing left to wake them "
-                    "(a coroutine.yield() inside a task?)\n",
+                    "(a coroutine.yield() inside a task, or s3d.park() with no wake?)\n",
                     r->live_tasks);
             r->failed_tasks += r->live_tasks;
             r->live_tasks = 0;

@@ -311,7 +311,8 @@ static int l_sleep(lua_State *L)
 static int l_sleep_until(lua_State *L)
 {
     lua_Number t = luaL_checknumber(L, 1);
-    return wait_until(L, t > 0 ? (uint64_t)t : 0, "sleep_until");
+    uint64_t due = !(t > 0) ? 0 : t >= 18446744073709549568.0 ? UINT64_MAX : (uint64_t)t;
+    return wait_until(L, due, "sleep_until");
 }
 
 /* s3d.now() -> monotonic nanoseconds. */
