@@ -413,8 +413,9 @@ if want oplog; then
     OL=$W/bench-oplog.tsv.zst
     note "op-log reader: a ${OL_LINES}-entry .tsv.zst written by the real writer (bench/oplog_gen.lua on"
     note "  null://, 16 tasks, completion order), read by bench/oplog_read.lua: s3d.oplog.reader with"
-    note "  light records (op, bytes and the key of each entry read as Lua strings, as a replay does), and"
-    note "  with a table per entry; baseline: zstd -dc FILE > /dev/null (decompression alone, lines/s)."
+    note "  light records reading op and bytes of each entry, the same with each key made a Lua string"
+    note "  (as a replay does), and with a table per entry; baseline: zstd -dc FILE > /dev/null"
+    note "  (decompression alone, lines/s)."
     note "  Peak RSS (GNU time %M) minus that of s3dlua running an empty script."
     command -v zstd >/dev/null || die "zstd not found"
     $TMO "$S3DLUA" --op-log "$OL" run bench/oplog_gen.lua "$OL_LINES" || die "oplog_gen.lua failed"
@@ -430,14 +431,17 @@ if want oplog; then
         [ "$(kv "$out" entries)" = "$OL_LINES" ] || die "the reader saw $(kv "$out" entries) entries"
         OR[light]+=" $(awk -v v="$(kv "$out" per_s)" 'BEGIN { printf "%.3f", v / 1e6 }')"
         OR[rss]+=" $(kv "$out" rss_kb)"
+        out=$($TMO "$S3DLUA" run bench/oplog_read.lua "$OL" keys) || die "oplog_read.lua keys failed: $out"
+        OR[keys]+=" $(awk -v v="$(kv "$out" per_s)" 'BEGIN { printf "%.3f", v / 1e6 }')"
         OR[base]+=" $(rss "$S3DLUA" run "$W/empty.lua")"
     done
     out=$($TMO "$S3DLUA" run bench/oplog_read.lua "$OL" table) || die "oplog_read.lua table failed: $out"
     OR[table]=$(awk -v v="$(kv "$out" per_s)" 'BEGIN { printf "%.3f", v / 1e6 }')
-    for k in zstd light rss base; do note "  runs $k:${OR[$k]}"; done
+    for k in zstd light keys rss base; do note "  runs $k:${OR[$k]}"; done
     om() { local -a v; read -ra v <<<"${OR[$1]}"; median "${v[@]}"; }
     row "op-log reader, light records" "M entr/s" "$(om light)" "goal (issue 7)" 3 higher 1.0
     row "op-log reader, light records" "M entr/s" "$(om light)" "zstd -dc > /dev/null, lines" "$(om zstd)" higher
+    row "op-log reader, light, + each key a string" "M entr/s" "$(om keys)" "light records" "$(om light)" higher
     row "op-log reader, a table per entry" "M entr/s" "${OR[table]}" "light records" "$(om light)" higher
     row "op-log reader peak RSS above an empty run" "MB" "$(awk -v a="$(om rss)" -v b="$(om base)" 'BEGIN { printf "%.1f", (a - b) / 1024 }')" "goal (issue 7)" 8 lower 1.0
     rm -f "$OL"
@@ -446,39 +450,49 @@ fi
 # ---- 9. replay ----
 if want replay; then
     RP_OPS=${BENCH_REPLAY_OPS:-100000}
-    note "replay: ${RP_OPS}-entry logs (bench/replay_log.lua: 9 GETs to 1 PUT of 4 KiB over 1000 keys),"
-    note "  entries 50 us x SPEED apart, so that every speed replays at 20 000 ops/s for $((RP_OPS / 20000)) s;"
-    note "  s3dlua replay LOG --target URI --speed SPEED --json (file:// with --prepare first; null://"
-    note "  is the engine alone). Lateness: how long after its scheduled time each op started."
-    note "  Schedule error: when the last op started vs span / speed. Goals from issue 7."
+    note "replay: ${RP_OPS}-entry logs (bench/replay_log.lua: 4 KiB objects over 1000 keys), entries"
+    note "  50 us x SPEED apart, so that every speed replays at 20 000 ops/s for $((RP_OPS / 20000)) s:"
+    note "  s3dlua replay LOG --target URI --speed SPEED --json (file:// under BENCH_DIR, --prepare"
+    note "  first; null:// is the engine alone). GETs only for the goal rows; then 9 GETs to 1 PUT at"
+    note "  speed 1, where each PUT writes a temporary file and renames it over the old one."
+    note "  Lateness: how long after its scheduled time each op started. Schedule error: when the"
+    note "  last op started vs span / speed. Goals from issue 7."
     declare -A RP=()
+    # replay_one NAME LOG SPEED TARGET: the figures of one replay into RP[NAME-*]
+    replay_one() {
+        local args=() out fig
+        case "$4" in file://*) rm -rf "$W/replay" && args=(--prepare) ;; esac
+        out=$($TMO "$S3DLUA" replay "$2" --target "$4" --speed "$3" --json "${args[@]}") || die "replay $1 failed: $out"
+        # the JSON report, read by s3dlua itself (lua-cjson): no jq needed
+        fig=$("$S3DLUA" -e 'local r = require("cjson").decode(io.read("*a"))
+            local l, put = r.lateness, 0
+            for _, o in ipairs(r.ops) do if o.op == "PUT" then put = o.p99_us end end
+            print(("p99=%.1f err=%.4f done=%d p50=%.1f p999=%.1f max=%.1f put_p99=%.1f"):format(l.p99_us,
+              math.abs(r.schedule_s - r.expected_s) / r.expected_s * 100, r.done, l.p50_us,
+              l.p999_us, l.max_us, put))' <<<"$out") || die "cannot read the replay report: $out"
+        [ "$(kv "$fig" done)" = "$RP_OPS" ] || die "replay $1 did $(kv "$fig" done) of $RP_OPS ops"
+        RP[$1-p99]=$(kv "$fig" p99)
+        RP[$1-err]=$(kv "$fig" err)
+        RP[$1-put]=$(kv "$fig" put_p99)
+        note "  $1: lateness us $fig"
+    }
     for sp in 0.1 1 10; do
         gap=$(awk -v s="$sp" 'BEGIN { printf "%d", 50000 * s }')
-        $TMO "$S3DLUA" run bench/replay_log.lua "$W/replay-$sp.tsv" "$RP_OPS" "$gap" || die "replay_log.lua failed"
-        for tgt in null file; do
-            uri="null://bench/"
-            [ "$tgt" = file ] && uri="file://$W/replay/" && rm -rf "$W/replay"
-            args=()
-            [ "$tgt" = file ] && args=(--prepare)
-            out=$($TMO "$S3DLUA" replay "$W/replay-$sp.tsv" --target "$uri" --speed "$sp" --json "${args[@]}") || die "replay failed: $out"
-            # the JSON report, read by s3dlua itself (lua-cjson): no jq needed
-            fig=$("$S3DLUA" -e 'local r = require("cjson").decode(io.read("*a"))
-                local l = r.lateness
-                print(("p99=%.1f err=%.4f done=%d p50=%.1f p999=%.1f max=%.1f"):format(l.p99_us,
-                  math.abs(r.schedule_s - r.expected_s) / r.expected_s * 100, r.done, l.p50_us,
-                  l.p999_us, l.max_us))' <<<"$out") || die "cannot read the replay report: $out"
-            RP[$tgt-$sp-p99]=$(kv "$fig" p99)
-            RP[$tgt-$sp-err]=$(kv "$fig" err)
-            [ "$(kv "$fig" done)" = "$RP_OPS" ] || die "replay $tgt speed $sp did $(kv "$fig" done) of $RP_OPS ops"
-            note "  $tgt speed $sp: lateness us $fig"
-        done
+        $TMO "$S3DLUA" run bench/replay_log.lua "$W/replay-$sp.tsv" "$RP_OPS" "$gap" 0 || die "replay_log.lua failed"
+        replay_one "null-$sp" "$W/replay-$sp.tsv" "$sp" null://bench/
+        replay_one "file-$sp" "$W/replay-$sp.tsv" "$sp" "file://$W/replay/"
         rm -f "$W/replay-$sp.tsv"
     done
+    $TMO "$S3DLUA" run bench/replay_log.lua "$W/replay-mix.tsv" "$RP_OPS" 50000 10 || die "replay_log.lua failed"
+    replay_one mix "$W/replay-mix.tsv" 1 "file://$W/replay/"
+    rm -f "$W/replay-mix.tsv"
     for sp in 0.1 1 10; do
-        row "replay file:// 20k ops/s speed $sp: lateness p99" "us" "${RP[file-$sp-p99]}" "goal (issue 7)" 100 lower 1.0
+        row "replay file:// GETs 20k/s speed $sp: late p99" "us" "${RP[file-$sp-p99]}" "goal (issue 7)" 100 lower 1.0
         row "replay file:// speed $sp: schedule error" "%" "${RP[file-$sp-err]}" "goal (issue 7)" 1 lower 1.0
-        row "replay null:// 20k ops/s speed $sp: lateness p99" "us" "${RP[null-$sp-p99]}" "goal (issue 7)" 100 lower 1.0
+        row "replay null:// 20k/s speed $sp: late p99" "us" "${RP[null-$sp-p99]}" "goal (issue 7)" 100 lower 1.0
     done
+    row "replay file:// 9 GET:1 PUT 20k/s: late p99" "us" "${RP[mix-p99]}" "goal (issue 7)" 100 lower
+    row "  the same run: PUT latency p99" "us" "${RP[mix-put]}" "goal for lateness" 100 lower
     rm -rf "$W/replay"
 fi
 

@@ -780,8 +780,13 @@ static void file_submit(s3d_req *req)
         return;
     }
     if (req->op == OP_READ && read_nowait(req)) return store_complete_later(req);
-    if ((req->op == OP_GET || req->op == OP_STAT) && serve_nowait(req))
-        return store_complete_later(req);
+    if ((req->op == OP_GET || req->op == OP_STAT) && serve_nowait(req)) {
+        /* done now: the caller gets the result without yielding, and no loop
+         * turn is spent on it (sched_suspend sees the wait already done) */
+        req->t_end = uv_hrtime();
+        req->done(req);
+        return;
+    }
     uv_queue_work(&rt_self->loop, &req->work, file_work, file_after);
 }
 
