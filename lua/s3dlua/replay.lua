@@ -339,9 +339,9 @@ local function run_pool(next_entry, cap, run_op, stats, o, sched)
       if t and (not stats.t_last or t > stats.t_last) then stats.t_last = t end
       qt = qt + 1
       queue[qt] = en
-      local t = table.remove(idle)
-      if t then
-        t:wake()
+      local sleeper = table.remove(idle)
+      if sleeper then
+        sleeper:wake()
       elseif #workers < cap then
         workers[#workers + 1] = s3d.spawn(worker, #workers + 1)
       end
