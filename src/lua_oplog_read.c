@@ -228,24 +228,18 @@ static int l_parse_time(lua_State *L)
 
 int luaopen_s3dlua_oplog_read(lua_State *L)
 {
+    static const luaL_Reg methods[] = {
+        {"skipped", l_skipped}, {"error", l_error}, {"close", l_close}, {NULL, NULL}};
+    static const luaL_Reg funcs[] = {
+        {"reader", l_reader}, {"convert", l_convert}, {"parse_time", l_parse_time}, {NULL, NULL}};
     luaL_newmetatable(L, READER_MT);
     lua_pushcfunction(L, l_gc);
     lua_setfield(L, -2, "__gc");
     lua_newtable(L);
-    lua_pushcfunction(L, l_skipped);
-    lua_setfield(L, -2, "skipped");
-    lua_pushcfunction(L, l_error);
-    lua_setfield(L, -2, "error");
-    lua_pushcfunction(L, l_close);
-    lua_setfield(L, -2, "close");
+    luaL_register(L, NULL, methods);
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
     lua_newtable(L);
-    lua_pushcfunction(L, l_reader);
-    lua_setfield(L, -2, "reader");
-    lua_pushcfunction(L, l_convert);
-    lua_setfield(L, -2, "convert");
-    lua_pushcfunction(L, l_parse_time);
-    lua_setfield(L, -2, "parse_time");
+    luaL_register(L, NULL, funcs);
     return 1;
 }

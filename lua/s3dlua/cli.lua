@@ -512,13 +512,13 @@ commands.replay = function(args)
   local speed = number("--speed", opts.speed, 0)
   if speed == 0 then usage_error("--speed needs a number > 0, not '" .. opts.speed .. "'") end
   local conc = number("--concurrency", opts.concurrency, 1)
+  local replay = require "s3dlua.replay"
   for _, k in ipairs { "from", "to" } do
     local v = opts[k]
-    if v and not tonumber(v) and not s3d.oplog.parse_time(v) and not pcall(s3d.duration, v) then
+    if v and not pcall(replay.when, tonumber(v) or v, k) then
       usage_error("--" .. k .. " needs seconds after the first entry (30, 1m) or an RFC 3339 time, not '" .. v .. "'")
     end
   end
-  local replay = require "s3dlua.replay"
   local o = { log = pos[1], target = opts.target and s3d.to_uri(opts.target), map = maps,
     speed = speed, fast = opts.fast, concurrency = conc and math.floor(conc), filter = opts.filter,
     match = opts.match, from = tonumber(opts.from) or opts.from, to = tonumber(opts.to) or opts.to,

@@ -50,6 +50,7 @@ local function op_set(filter)
 end
 
 -- "30s", 30 -> seconds after the first entry; "2026-...Z" -> absolute seconds
+-- (M.when: the CLI checks --from/--to with it)
 local function when(v, name)
   if v == nil then return nil end
   if type(v) == "string" and v:match("^%d%d%d%d%-") then
@@ -61,6 +62,8 @@ local function when(v, name)
   if not ok then error(name .. ": '" .. tostring(v) .. "' is not a duration or an RFC 3339 time", 0) end
   return { rel = s }
 end
+
+M.when = when
 
 local function retargeter(o)
   local maps = {}

@@ -1,7 +1,9 @@
 # oplog-fixtures.sh - foreign op-logs written by hand, shared by the reader's
 # tests (test-oplog-read.sh checks every value of them; test-timers-reader.sh
-# reads them in both of the reader's modes). Source it, then call
-# write_foreign_logs in the directory that is to hold them.
+# reads them in both of the reader's modes), and logs with bad lines for the
+# error checks of both. Source it, then call write_foreign_logs or
+# write_bad_logs in the directory that is to hold them; write_bad_logs also
+# leaves H (our header) and good (one of our lines) for the caller.
 write_foreign_logs() {
 # warp (current): 15 columns, tab-separated though named .csv.zst, RFC3339Nano
 # with a local offset and the fraction's trailing zeros trimmed (none when 0),
@@ -57,4 +59,72 @@ printf '%s\n' \
     '{"idx":4,"op":"PUT","file":"emoji \ud83d\ude00","start":"2024-01-01T00:00:02Z","duration_ns":7}' >foreign.jsonl
 : >empty.tsv
 printf '%s\n' $'idx\tthread\top\tclient_id\tn_objects\tbytes\tendpoint\tfile\terror\tstart\tfirst_byte\tend\tduration_ns' >header-only.tsv
+}
+
+# H: our header; good IDX BYTES SECOND: one of our lines. Then badnum.tsv
+# (bytes '12x' on line 3), badtime.tsv, badfb.csv.zst, count.tsv (12 fields),
+# notlog.csv, notlog2.txt, bad.jsonl, mixed.tsv(.zst), corrupt.tsv.zst,
+# trunc.tsv.zst.
+write_bad_logs() {
+H=$'idx\tthread\top\tclient_id\tn_objects\tbytes\tendpoint\tfile\terror\tstart\tfirst_byte\tend\tduration_ns'
+good() { # good IDX BYTES SECOND: one of our lines
+    printf '%s\t1\tGET\t\t1\t%s\t\tnull://k%s\t\t2024-01-01T00:00:%02d.5Z\t\t2024-01-01T00:00:%02d.75Z\t250000000\n' \
+        "$1" "$2" "$1" "$3" "$3"
+}
+{
+    echo "$H"
+    good 0 10 1
+    printf '1\t1\tGET\t\t1\t12x\t\tnull://bad\t\t2024-01-01T00:00:02Z\t\t2024-01-01T00:00:03Z\t1000000000\n'
+    good 2 20 3
+} >badnum.tsv
+{
+    echo "$H"
+    good 0 10 1
+    good 1 11 2
+    printf '2\t1\tGET\t\t1\t5\t\tnull://bad\t\t2024-01-01 00:00:02\t\t2024-01-01T00:00:03Z\t1000000000\n'
+} >badtime.tsv
+# warp, compressed, a comment line: the bad first_byte (offset without ':') is on line 4
+printf '%s\n' \
+    $'idx\tthread\top\tclient_id\tn_objects\tbytes\tendpoint\tfile\terror\tstart\tfirst_byte\tlast_byte\tend\tduration_ns\tcat' \
+    '# comment' \
+    $'0\t1\tGET\tc\t1\t1\te\tf\t\t2024-03-05T10:20:31+01:00\t2024-03-05T10:20:31.1+01:00\t\t2024-03-05T10:20:32+01:00\t1000000000\t0' \
+    $'1\t1\tGET\tc\t1\t1\te\tf\t\t2024-03-05T10:20:31+01:00\t2024-03-05T10:20:31.1+0100\t\t2024-03-05T10:20:32+01:00\t1000000000\t0' |
+    zstd -q -c >badfb.csv.zst
+{
+    echo "$H"
+    good 0 10 1
+    printf '1\t1\tGET\t\t1\t5\t\tnull://short\t\t2024-01-01T00:00:02Z\t\t2024-01-01T00:00:03Z\n'
+} >count.tsv
+printf 'name,age\nbob,3\n' >notlog.csv
+printf '# hello\n\nsome text\there\n' >notlog2.txt
+# JSONL: a number that is not one (line 2), a broken object (line 3)
+{
+    echo '{"idx":0,"thread":1,"op":"GET","client_id":"","n_objects":1,"bytes":7,"endpoint":"","file":"j0","error":"","start":"2024-01-01T00:00:00Z","first_byte":null,"end":"2024-01-01T00:00:01Z","duration_ns":1000000000}'
+    echo '{"idx":1,"thread":1,"op":"GET","client_id":"","n_objects":1,"bytes":"7x","endpoint":"","file":"j1","error":"","start":"2024-01-01T00:00:00Z","first_byte":null,"end":"2024-01-01T00:00:01Z","duration_ns":1000000000}'
+    echo '{"idx":2,"thread":1,"op":"GET",'
+    echo '{"idx":3,"thread":1,"op":"PUT","client_id":"","n_objects":1,"bytes":8,"endpoint":"","file":"j3","error":"","start":"2024-01-01T00:00:02Z","first_byte":null,"end":"2024-01-01T00:00:03Z","duration_ns":1000000000}'
+} >bad.jsonl
+# good and bad lines mixed: good on 2, 4, 7; bad number 3, bad time 5, 12 fields 6
+{
+    echo "$H"
+    good 0 100 1
+    printf '1\t1\tGET\t\t1\tx\t\tnull://b1\t\t2024-01-01T00:00:02Z\t\t2024-01-01T00:00:03Z\t1000000000\n'
+    good 2 200 4
+    printf '3\t1\tGET\t\t1\t5\t\tnull://b3\t\tnever\t\t2024-01-01T00:00:03Z\t1000000000\n'
+    printf '4\t1\tGET\t\t1\t5\t\tnull://b4\t\t2024-01-01T00:00:02Z\t\t2024-01-01T00:00:03Z\n'
+    good 5 300 6
+} >mixed.tsv
+zstd -q -c mixed.tsv >mixed.tsv.zst
+# corrupt .zst: a whole frame of 1000 lines (header + 999 entries), then bytes
+# that are not zstd
+{
+    echo "$H"
+    for i in $(seq 0 998); do good "$i" "$i" $((i % 60)); done
+} | zstd -q -c >corrupt.tsv.zst
+head -c 64 /dev/urandom | tr '\000-\377' '\100-\177\100-\177\100-\177\100-\177' >>corrupt.tsv.zst
+# truncated .zst: a frame ending inside a number ("...\t1234"), then a frame cut
+# after its header (the rest of the line, "56789\n" and more, never arrives)
+printf 'op\tfile\tstart\tduration_ns\nGET\tk1\t2024-01-01T00:00:00Z\t111\nGET\tk2\t2024-01-01T00:00:01Z\t1234' |
+    zstd -q -c >trunc.tsv.zst
+printf '56789\nGET\tk3\t2024-01-01T00:00:02Z\t333\n' | zstd -q -c | head -c 6 >>trunc.tsv.zst
 }

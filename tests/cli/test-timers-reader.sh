@@ -763,53 +763,8 @@ lua "t_ns, HEAD, the record" tns.lua
 
 # C4. errors: path:line and the field from the light iterator; skip_bad; a cut
 # .zst; close
-H=$'idx\tthread\top\tclient_id\tn_objects\tbytes\tendpoint\tfile\terror\tstart\tfirst_byte\tend\tduration_ns'
-good() { # good IDX BYTES SECOND: one of our lines
-    printf '%s\t1\tGET\t\t1\t%s\t\tnull://k%s\t\t2024-01-01T00:00:%02d.5Z\t\t2024-01-01T00:00:%02d.75Z\t250000000\n' \
-        "$1" "$2" "$1" "$3" "$3"
-}
-{
-    echo "$H"
-    good 0 10 1
-    printf '1\t1\tGET\t\t1\t12x\t\tnull://bad\t\t2024-01-01T00:00:02Z\t\t2024-01-01T00:00:03Z\t1000000000\n'
-    good 2 20 3
-} >badnum.tsv
-{
-    echo "$H"
-    good 0 10 1
-    good 1 11 2
-    printf '2\t1\tGET\t\t1\t5\t\tnull://bad\t\t2024-01-01 00:00:02\t\t2024-01-01T00:00:03Z\t1000000000\n'
-} >badtime.tsv
-{
-    echo "$H"
-    good 0 10 1
-    printf '1\t1\tGET\t\t1\t5\t\tnull://short\t\t2024-01-01T00:00:02Z\t\t2024-01-01T00:00:03Z\n'
-} >count.tsv
-{
-    echo '{"idx":0,"thread":1,"op":"GET","client_id":"","n_objects":1,"bytes":7,"endpoint":"","file":"j0","error":"","start":"2024-01-01T00:00:00Z","first_byte":null,"end":"2024-01-01T00:00:01Z","duration_ns":1000000000}'
-    echo '{"idx":1,"thread":1,"op":"GET","client_id":"","n_objects":1,"bytes":"7x","endpoint":"","file":"j1","error":"","start":"2024-01-01T00:00:00Z","first_byte":null,"end":"2024-01-01T00:00:01Z","duration_ns":1000000000}'
-    echo '{"idx":2,"thread":1,"op":"GET",'
-    echo '{"idx":3,"thread":1,"op":"PUT","client_id":"","n_objects":1,"bytes":8,"endpoint":"","file":"j3","error":"","start":"2024-01-01T00:00:02Z","first_byte":null,"end":"2024-01-01T00:00:03Z","duration_ns":1000000000}'
-} >bad.jsonl
-{
-    echo "$H"
-    good 0 100 1
-    printf '1\t1\tGET\t\t1\tx\t\tnull://b1\t\t2024-01-01T00:00:02Z\t\t2024-01-01T00:00:03Z\t1000000000\n'
-    good 2 200 4
-    printf '3\t1\tGET\t\t1\t5\t\tnull://b3\t\tnever\t\t2024-01-01T00:00:03Z\t1000000000\n'
-    printf '4\t1\tGET\t\t1\t5\t\tnull://b4\t\t2024-01-01T00:00:02Z\t\t2024-01-01T00:00:03Z\n'
-    good 5 300 6
-} >mixed.tsv
-zstd -q -c mixed.tsv >mixed.tsv.zst
+write_bad_logs # tests/cli/oplog-fixtures.sh
 zstd -q -c badnum.tsv >badnum.tsv.zst
-printf 'op\tfile\tstart\tduration_ns\nGET\tk1\t2024-01-01T00:00:00Z\t111\nGET\tk2\t2024-01-01T00:00:01Z\t1234' |
-    zstd -q -c >trunc.tsv.zst
-printf '56789\nGET\tk3\t2024-01-01T00:00:02Z\t333\n' | zstd -q -c | head -c 6 >>trunc.tsv.zst
-{
-    echo "$H"
-    for i in $(seq 0 998); do good "$i" "$i" $((i % 60)); done
-} | zstd -q -c >corrupt.tsv.zst
-head -c 64 /dev/zero | tr '\000' '\100' >>corrupt.tsv.zst
 cat >lerr.lua <<'LUA'
 local C = dofile("common.lua")
 local check = C.check
